@@ -1,0 +1,18 @@
+"""The ``kasacloud`` command: a click group; each command lives in a module of its own."""
+
+from __future__ import annotations
+
+import click
+
+from kasacloud import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kasacloud")
+def cli() -> None:
+    """Control TP-Link Kasa devices through the TP-Link cloud, or run a compatible cloud."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,1 @@
+"""kasacloud.sim."""
