@@ -5,12 +5,19 @@ from __future__ import annotations
 import click
 
 from kasacloud import __version__
+from kasacloud.cli.commands import COMMANDS
+from kasacloud.cli.runner import global_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kasacloud")
+@global_options
 def cli() -> None:
     """Control TP-Link Kasa devices through the TP-Link cloud, or run a compatible cloud."""
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:
