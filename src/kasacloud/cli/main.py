@@ -7,6 +7,7 @@ import click
 from kasacloud import __version__
 from kasacloud.cli.commands import COMMANDS
 from kasacloud.cli.runner import global_options
+from kasacloud.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +19,7 @@ def cli() -> None:
 
 for _command in COMMANDS:
     cli.add_command(_command)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -48,3 +48,42 @@ newest. The server rotates it."""
 
 TAPO_PASSTHROUGH_PATH: Final = "/api/v2/common/passthrough"
 """Tapo devices' passthrough over V2 ([U]); kasacloud does not drive Tapo devices yet."""
+
+# --- Server behaviour the protocol does not pin down (kasacloud's server follows these) ---------
+
+LOCKOUT_ERROR_CODE: Final = -20675
+LOCKOUT_MESSAGE: Final = "account locked"
+"""What login answers while an account is locked after repeated wrong passwords. PROTOCOL.md lists
+"account locked" among the meanings of -20675; the real lockout code is not documented."""
+
+UNKNOWN_ACCOUNT_LOGIN_CODE: Final = -20601
+"""Login with an unknown e-mail answers like a wrong password (not -20600), so that login does not
+tell an attacker which e-mails have accounts."""
+
+MFA_WRONG_CODE_ERROR: Final = -20107
+"""checkMFACodeAndLogin with a wrong or expired code, or an unknown MFAProcessId. Unknown; the
+closest known code is -20107 "args is invalid"."""
+
+MFA_CODE_DIGITS: Final = 6
+"""Length of a verification code."""
+
+V1_MFA_ACCOUNT_LOGIN_CODE: Final = -23003
+"""V1 login of an account with 2-step verification [V]: "App version is too old"."""
+
+UNKNOWN_ACCOUNT_STATUS_URL_IS_DEFAULT: Final = True
+"""getAccountStatusAndUrl for an unknown e-mail answers the default region's URL (not an error), so
+that it does not reveal which e-mails have accounts."""
+
+IS_SAME_REGION_MEANS_ACCOUNT_REGION: Final = True
+"""``isSameRegion`` compares the device's region with its owner's home region."""
+
+WRONG_REGION_DEVICE_CALLS_SERVED: Final = True
+"""A device call (passthrough) sent to another region's host is still served, as the global V1
+host does for old clients; only V2 login is strict about regions (-20212)."""
+
+OFFLINE_SETALIAS_CODE: Final = -20571
+"""setAlias on an offline device: the alias lives on the device, so the cloud cannot change it."""
+
+OVERSIZED_BODY_HTTP_STATUS: Final = 413
+"""A request body over the server's limit is refused with HTTP 413 (and a -10100 envelope), as a
+front proxy would; the real cloud's limit and answer are not known."""

@@ -1,0 +1,65 @@
+"""The server's knobs: token lifetimes, limits, app keys, body size, regions, in one dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kasacloud.protocol.signing import KNOWN_APPS, AppKey
+
+DAY_S = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``requests`` in any ``window_s`` seconds (a token bucket refilled evenly)."""
+
+    requests: int
+    window_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything an operator (or a test) may tune. The defaults suit a small real deployment.
+
+    Example::
+
+        ServerConfig(token_lifetime_s=60, regions=("eu-west-1", "us-east-1"))
+    """
+
+    regions: tuple[str, ...] = ("eu-west-1",)
+    """Regions served, one port each; the first is the default home of new accounts and devices."""
+    token_lifetime_s: float = 30 * DAY_S
+    """How long a token lasts; then device calls answer -20651."""
+    refresh_token_lifetime_s: float = 180 * DAY_S
+    """How long a refresh token lasts; then refreshToken answers -20655."""
+    max_failed_logins: int = 5
+    """Wrong passwords in a row before the account is locked."""
+    lockout_s: float = 900.0
+    """How long a locked account refuses every login, right password or not."""
+    account_rate_limit: RateLimit | None = RateLimit(1200, 60.0)
+    """Calls per account (device calls and account calls once authenticated); None: no limit."""
+    terminal_rate_limit: RateLimit | None = RateLimit(60, 60.0)
+    """Account calls (login, refresh, MFA) per terminal UUID; None: no limit."""
+    app_keys: tuple[AppKey, ...] = KNOWN_APPS
+    """App key pairs whose V2 signatures are accepted."""
+    max_body_bytes: int = 256 * 1024
+    """Larger request bodies are refused (HTTP 413)."""
+    mfa_code_lifetime_s: float = 600.0
+    """How long an e-mailed verification code stays valid."""
+    mfa_max_attempts: int = 5
+    """Wrong codes before an MFA process is dropped (the user must log in again)."""
+    device_timeout_s: float = 10.0
+    """A device that does not answer a passthrough in this time gives -20002."""
+    scrypt_n: int = 2**14
+    """scrypt cost of password hashes (r=8, p=1): about 50 ms and 16 MiB per hash."""
+
+    def __post_init__(self) -> None:
+        if not self.regions:
+            raise ValueError("ServerConfig.regions must name at least one region")
+        if len(set(self.regions)) != len(self.regions):
+            raise ValueError("ServerConfig.regions must not repeat a region")
+
+    @property
+    def default_region(self) -> str:
+        """The first region: home of accounts and devices that name none."""
+        return self.regions[0]

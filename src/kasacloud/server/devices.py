@@ -1,0 +1,116 @@
+"""The contract between the server and the devices it hosts (see docs/architecture.md).
+
+The server does not know what a device is made of: it holds objects that satisfy
+:class:`HostedDevice`. :class:`DeviceKit` is where it gets them from: simulated devices from
+:mod:`kasacloud.sim` by default (:func:`sim_kit`); tests may hand in a kit of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class HostedDevice(Protocol):
+    """A device the server hosts: answers passthroughs and reports its cloud identity."""
+
+    device_id: str
+    """40 hex characters, minted by the server's store."""
+
+    def cloud_info(self) -> dict[str, Any]:
+        """The device's own part of a getDeviceList entry: deviceType, fwVer, deviceName,
+        deviceHwVer, deviceModel, deviceMac, oemId, hwId, fwId, alias."""  # noqa: D205, D209
+
+    def is_online(self) -> bool:
+        """False while unplugged (seeded offline) or rebooting."""
+
+    async def passthrough(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer a decoded requestData dict (several modules, optional "context":
+        {"child_ids": [...]}) with the device's response dict, module errors inside it."""  # noqa: D205, D209
+
+    def state_revision(self) -> int:
+        """Grows whenever persistent state changed."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-serializable persistent state."""
+
+
+class Clock(Protocol):
+    """The time source of the devices, and of the server's token expiry and limits."""
+
+    def now(self) -> float:
+        """Epoch seconds."""
+
+
+class DeviceBuilder(Protocol):
+    """Builds a hosted device from a profile reference (a built-in name or a file path)."""
+
+    def __call__(
+        self,
+        profile: str,
+        *,
+        device_id: str,
+        alias: str | None,
+        clock: Any,
+        state: dict[str, Any] | None,
+        region: str | None,
+    ) -> HostedDevice:
+        """Build the device; raise ValueError (or OSError) for a profile that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDevice:
+    """One device of the demo house."""
+
+    profile: str
+    alias: str
+    online: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceKit:
+    """Where the server's devices come from: a builder, the demo house, and a clock factory."""
+
+    build: DeviceBuilder
+    demo_house: Sequence[DemoDevice]
+    new_clock: Callable[[], Any]
+
+
+def sim_kit() -> DeviceKit:
+    """The simulated devices of :mod:`kasacloud.sim`."""
+    from kasacloud import sim
+
+    def build(
+        profile: str,
+        *,
+        device_id: str,
+        alias: str | None,
+        clock: Any,
+        state: dict[str, Any] | None,
+        region: str | None,
+    ) -> HostedDevice:
+        device: HostedDevice = sim.build_device(
+            sim.load_profile(profile),
+            device_id=device_id,
+            alias=alias,
+            clock=clock,
+            state=state,
+            region=region,
+        )
+        return device
+
+    house = [_demo_device(d) for d in sim.DEMO_HOUSE]
+    return DeviceKit(build=build, demo_house=house, new_clock=sim.SimClock)
+
+
+def _demo_device(entry: Any) -> DemoDevice:
+    """Read one DEMO_HOUSE entry, whether a tuple or an object with attributes."""
+    if isinstance(entry, tuple | list):
+        return DemoDevice(str(entry[0]), str(entry[1]), bool(entry[2]) if len(entry) > 2 else True)
+    if isinstance(entry, dict):
+        return DemoDevice(
+            str(entry["profile"]), str(entry["alias"]), bool(entry.get("online", True))
+        )
+    return DemoDevice(str(entry.profile), str(entry.alias), bool(getattr(entry, "online", True)))
