@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from kasacloud import __version__
+from kasacloud.cli.adopt import adopt
 from kasacloud.cli.commands import COMMANDS
 from kasacloud.cli.runner import global_options
 from kasacloud.cli.serve import serve
+from kasacloud.cli.simulate import simulate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +22,8 @@ def cli() -> None:
 for _command in COMMANDS:
     cli.add_command(_command)
 cli.add_command(serve)
+cli.add_command(simulate)
+cli.add_command(adopt)
 
 
 def main() -> None:
