@@ -1,0 +1,74 @@
+"""``kasacloud web``: serve the dashboard, the Kasa app's screen in a browser."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from kasacloud.cli.runner import settings
+from kasacloud.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve_dashboard
+
+
+@click.command("web")
+@click.option(
+    "--cloud",
+    "cloud_url",
+    metavar="URL",
+    default=None,
+    help="The cloud to sign in to (a kasacloud server's URL). Default: the global --cloud, "
+    "else the last login's, else TP-Link's cloud.",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["v1", "v2"]),
+    default=None,
+    help="The cloud API generation. Default: the global --protocol, else the last login's, "
+    "else v2.",
+)
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    help="The address to listen on. Anything but 127.0.0.1 exposes the sign-in page to others.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="The port to listen on (0: any free port).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the dashboard in a browser.")
+def web(
+    cloud_url: str | None, protocol: str | None, host: str, port: int, open_browser: bool
+) -> None:
+    r"""Serve the web dashboard (sign in, switch devices, watch power and energy).
+
+    \b
+    Examples:
+      kasacloud web                                 # TP-Link's cloud, http://127.0.0.1:8000/
+      kasacloud web --cloud http://127.0.0.1:8080   # a local kasacloud server
+    """
+    # ``kasacloud --cloud URL web`` works too: the global options are the fallback.
+    global_settings = settings()
+    cloud_url = cloud_url or global_settings.effective_cloud_url()
+    protocol = protocol or global_settings.effective_protocol()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    def ready(url: str) -> None:
+        click.echo(f"Dashboard: {url}  (Ctrl-C to stop)")
+
+    try:
+        serve_dashboard(
+            cloud_url,
+            host=host,
+            port=port,
+            protocol=protocol,
+            open_browser=open_browser,
+            on_ready=ready,
+        )
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None

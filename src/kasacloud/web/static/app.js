@@ -1,0 +1,163 @@
+// kasacloud dashboard: progressive enhancement over plain HTML forms. Without this file every
+// control still works (forms post and the page reloads); with it, controls apply in place, the
+// server sends back the re-rendered tile, and power figures refresh on their own.
+"use strict";
+
+(() => {
+  document.documentElement.classList.add("js");
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const pollMs = Number(document.body.dataset.pollMs || 0);
+  const messages = document.getElementById("messages");
+
+  function showMessage(text, kind) {
+    if (!messages) return;
+    const p = document.createElement("p");
+    p.className = "message " + kind;
+    if (kind === "error") p.setAttribute("role", "alert");
+    p.textContent = text;
+    messages.replaceChildren(p);
+  }
+
+  function clearMessages() {
+    if (messages) messages.replaceChildren();
+  }
+
+  // Replace a tile with its fresh rendering, keeping keyboard focus on the same control.
+  function replaceTile(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    const fresh = template.content.firstElementChild;
+    if (!fresh || !fresh.id) return;
+    const old = document.getElementById(fresh.id);
+    if (!old) return;
+    const active = document.activeElement;
+    let focusKey = null;
+    if (active && old.contains(active)) {
+      const form = active.closest("form");
+      const outlet = form ? form.querySelector('input[name="outlet"]') : null;
+      focusKey = { id: active.id, outlet: outlet ? outlet.value : null, tag: active.tagName };
+    }
+    old.replaceWith(fresh);
+    if (focusKey) {
+      let target = null;
+      if (focusKey.id) target = document.getElementById(focusKey.id);
+      if (!target && focusKey.outlet) {
+        const input = fresh.querySelector('input[name="outlet"][value="' + CSS.escape(focusKey.outlet) + '"]');
+        target = input ? input.form.querySelector("button") : null;
+      }
+      if (!target) target = fresh.querySelector("button.switch, input, a");
+      if (target) target.focus();
+    }
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch {
+      return { error: "The dashboard gave an answer it could not read (HTTP " + response.status + ")." };
+    }
+  }
+
+  async function submitForm(form) {
+    const button = form.querySelector("button.switch");
+    if (button) button.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const data = await readJson(response);
+      if (response.status === 401) {
+        window.location.assign("/signin");
+        return;
+      }
+      if (data.html) replaceTile(data.html);
+      if (!response.ok || data.error) {
+        showMessage(data.error || "Something went wrong (HTTP " + response.status + ").", "error");
+      } else {
+        clearMessages();
+      }
+    } catch {
+      showMessage("The dashboard cannot be reached. Is it still running?", "error");
+    } finally {
+      if (button && button.isConnected) button.removeAttribute("aria-busy");
+    }
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.js) return;
+    event.preventDefault();
+    submitForm(form);
+  });
+
+  // Sliders and colour pickers apply when they change (a slider fires "change" when released or
+  // on each arrow key); a short delay folds a burst of key presses into one request.
+  const timers = new WeakMap();
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    const form = input.form;
+    if (!form || form.dataset.js !== "auto") return;
+    clearTimeout(timers.get(form));
+    timers.set(form, setTimeout(() => submitForm(form), 150));
+  });
+  // Show a slider's value as it moves.
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!input.id) return;
+    const output = document.querySelector('output[for="' + CSS.escape(input.id) + '"]');
+    if (output) output.textContent = input.value;
+  });
+
+  // Live power: poll the device list, update power figures in place, and re-render a tile whose
+  // state changed elsewhere (a schedule, the Kasa app) unless the user is working inside it.
+  async function refreshTile(id) {
+    const response = await fetch("/devices/" + encodeURIComponent(id) + "/tile", {
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+    });
+    if (response.ok) replaceTile(await response.text());
+  }
+
+  function setPower(id, text) {
+    for (const el of document.querySelectorAll('[data-power="' + CSS.escape(id) + '"]')) {
+      if (el.textContent !== text) el.textContent = text;
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch("/api/devices", {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (response.status === 401) {
+        window.location.assign("/signin");
+        return;
+      }
+      if (response.ok) {
+        const data = await response.json();
+        const summary = document.querySelector("[data-summary]");
+        if (summary && data.summary) summary.textContent = data.summary;
+        for (const device of data.devices) {
+          if (device.power_text !== null) setPower(device.id, device.power_text);
+          for (const outlet of device.outlets || []) {
+            if (outlet.power_text !== null) setPower(outlet.id, outlet.power_text);
+          }
+          const tile = document.getElementById("device-" + device.id);
+          if (tile && tile.dataset.digest !== device.digest && !tile.contains(document.activeElement)) {
+            await refreshTile(device.id);
+          }
+        }
+      }
+    } catch {
+      // A missed poll is not worth a message; the next one will tell.
+    }
+    setTimeout(poll, pollMs);
+  }
+
+  if (pollMs > 0) setTimeout(poll, pollMs);
+})();

@@ -1,0 +1,248 @@
+"""What a tile shows: the library's devices, read once into plain values for templates and JSON.
+
+Templates never call the library: a device is read here, after its ``update()``, into a
+:class:`DeviceView`. That keeps every library call (and every error it can raise) in the request
+handlers, and gives the JavaScript the same values the HTML was rendered from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KIND_LABELS = {
+    "bulb": "Bulb",
+    "lightstrip": "Light strip",
+    "plug": "Plug",
+    "strip": "Power strip",
+    "switch": "Wall switch",
+    "dimmer": "Dimmer",
+    "device": "Device",
+}
+
+# Groups in the order the dashboard shows them: lights first, as the Kasa app does.
+GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("lights", "Lights", frozenset({"bulb", "lightstrip"})),
+    ("plugs", "Plugs", frozenset({"plug"})),
+    ("strips", "Power strips", frozenset({"strip"})),
+    ("switches", "Switches and dimmers", frozenset({"switch", "dimmer"})),
+    ("other", "Other devices", frozenset({"device"})),
+)
+
+
+def format_power(power_w: float | None) -> str | None:
+    """A power figure as people read it: ``"12.3 W"``, ``"1.25 kW"``; ``None`` when unknown."""
+    if power_w is None:
+        return None
+    if abs(power_w) >= 1000:
+        return f"{power_w / 1000:.2f} kW"
+    return f"{power_w:.1f} W"
+
+
+def format_energy(energy_kwh: float) -> str:
+    """An energy figure: ``"0.412 kWh"``, ``"12.4 kWh"``."""
+    return f"{energy_kwh:.1f} kWh" if energy_kwh >= 10 else f"{energy_kwh:.3f} kWh"
+
+
+def hsv_to_hex(hue: int, saturation: int, value: int = 100) -> str:
+    """``#rrggbb`` for a hue (0-360), saturation and value (0-100), for ``<input type=color>``.
+
+    >>> hsv_to_hex(0, 100), hsv_to_hex(120, 100), hsv_to_hex(0, 0)
+    ('#ff0000', '#00ff00', '#ffffff')
+    """
+    h = (hue % 360) / 60.0
+    s = max(0, min(saturation, 100)) / 100.0
+    v = max(0, min(value, 100)) / 100.0
+    c = v * s
+    x = c * (1 - abs(h % 2 - 1))
+    r, g, b = [(c, x, 0.0), (x, c, 0.0), (0.0, c, x), (0.0, x, c), (x, 0.0, c), (c, 0.0, x)][
+        int(h) % 6
+    ]
+    m = v - c
+    return "#" + "".join(f"{round((part + m) * 255):02x}" for part in (r, g, b))
+
+
+def hex_to_hue_saturation(color: str) -> tuple[int, int]:
+    """Hue (0-360) and saturation (0-100) of ``#rrggbb``; brightness is a control of its own.
+
+    >>> hex_to_hue_saturation("#ff0000"), hex_to_hue_saturation("#00ff00")
+    ((0, 100), (120, 100))
+
+    Raises:
+        ValueError: ``color`` is not ``#rrggbb``.
+    """
+    text = color.strip()
+    if len(text) != 7 or not text.startswith("#"):
+        raise ValueError(f"not a #rrggbb colour: {color!r}")
+    r, g, b = (int(text[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
+    high, low = max(r, g, b), min(r, g, b)
+    delta = high - low
+    if delta == 0:
+        hue = 0.0
+    elif high == r:
+        hue = 60 * (((g - b) / delta) % 6)
+    elif high == g:
+        hue = 60 * ((b - r) / delta + 2)
+    else:
+        hue = 60 * ((r - g) / delta + 4)
+    saturation = 0.0 if high == 0 else delta / high
+    return round(hue) % 360, round(saturation * 100)
+
+
+@dataclass
+class LightView:
+    """A light's state and what it can do."""
+
+    is_dimmable: bool
+    is_color: bool
+    is_variable_color_temp: bool
+    brightness: int
+    hue: int
+    saturation: int
+    color_temp_k: int
+    """0 when the light shows a hue/saturation colour."""
+    temp_min_k: int
+    temp_max_k: int
+    brightness_min: int = 0
+
+    @property
+    def color_hex(self) -> str:
+        """The colour for ``<input type=color>`` (full value: brightness has its own slider)."""
+        return hsv_to_hex(self.hue, self.saturation)
+
+
+@dataclass
+class OutletView:
+    """One outlet of a power strip."""
+
+    id: str
+    name: str
+    is_on: bool
+    has_energy: bool = False
+    power_w: float | None = None
+
+    @property
+    def power_text(self) -> str | None:
+        """The outlet's power, formatted."""
+        return format_power(self.power_w)
+
+
+@dataclass
+class DeviceView:
+    """Everything a device's tile shows, read from the library's device after ``update()``."""
+
+    id: str
+    name: str
+    model: str
+    kind: str
+    online: bool
+    is_on: bool | None = None
+    has_energy: bool = False
+    has_energy_history: bool = False
+    power_w: float | None = None
+    outlets: list[OutletView] = field(default_factory=list)
+    light: LightView | None = None
+    error: str | None = None
+    """A readable message when the device could not be read (other than being offline)."""
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of device, for people ("Power strip")."""
+        return KIND_LABELS.get(self.kind, "Device")
+
+    @property
+    def power_text(self) -> str | None:
+        """The device's power, formatted."""
+        return format_power(self.power_w)
+
+    @property
+    def state_text(self) -> str:
+        """The badge: Offline, On, Off, "2 of 3 on" for a strip."""
+        if not self.online:
+            return "Offline"
+        if self.error:
+            return "Not responding"
+        if self.outlets:
+            on = sum(o.is_on for o in self.outlets)
+            return f"{on} of {len(self.outlets)} on"
+        if self.is_on is None:
+            return "Online"
+        return "On" if self.is_on else "Off"
+
+    @property
+    def state_class(self) -> str:
+        """The badge's style: ``on``, ``off`` or ``offline``."""
+        if not self.online or self.error:
+            return "offline"
+        if self.outlets:
+            return "on" if any(o.is_on for o in self.outlets) else "off"
+        return "on" if self.is_on else "off"
+
+    @property
+    def offline_text(self) -> str:
+        """What an offline tile says."""
+        return "Offline: the cloud cannot reach it. Check that it has power and Wi-Fi."
+
+    def to_json(self) -> dict[str, Any]:
+        """The device for ``/api/devices``: the view's values plus formatted figures."""
+        data = asdict(self)
+        data.update(
+            kind_label=self.kind_label,
+            state_text=self.state_text,
+            power_text=self.power_text,
+            digest=self.digest,
+        )
+        for outlet, outlet_view in zip(data["outlets"], self.outlets, strict=True):
+            outlet["power_text"] = outlet_view.power_text
+        return data
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of everything but the power figures.
+
+        The page's script compares it with the tile's: a change made elsewhere (the Kasa app, a
+        schedule) re-renders the tile, while power, which changes all the time, is updated in place.
+        """
+        data = asdict(self)
+        data.pop("power_w")
+        for outlet in data["outlets"]:
+            outlet.pop("power_w")
+        encoded = json.dumps(data, sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+@dataclass
+class DeviceGroup:
+    """A section of the dashboard."""
+
+    slug: str
+    title: str
+    devices: list[DeviceView]
+
+
+def group_devices(devices: list[DeviceView]) -> list[DeviceGroup]:
+    """Devices in sections by kind, each sorted by name; empty sections are left out."""
+    groups = []
+    for slug, title, kinds in GROUPS:
+        members = sorted((d for d in devices if d.kind in kinds), key=lambda d: d.name.casefold())
+        if members:
+            groups.append(DeviceGroup(slug, title, members))
+    return groups
+
+
+def summary_text(devices: list[DeviceView]) -> str:
+    """The line under the heading: how many devices, how many on, how many offline, total power."""
+    if not devices:
+        return "No devices."
+    online = [d for d in devices if d.online and not d.error]
+    on = sum(1 for d in online if d.is_on or any(o.is_on for o in d.outlets))
+    parts = [f"{len(devices)} device{'s' if len(devices) != 1 else ''}", f"{on} on"]
+    offline = len(devices) - len(online)
+    if offline:
+        parts.append(f"{offline} offline")
+    powers = [d.power_w for d in online if d.power_w is not None]
+    if powers:
+        parts.append(f"{format_power(sum(powers))} in use")
+    return " · ".join(parts)

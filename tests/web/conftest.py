@@ -1,0 +1,95 @@
+"""Fixtures for the dashboard's tests: a real local cloud, the real dashboard, a real browser.
+
+The browser is Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; Playwright's own
+browser download does not work on the machines this project is built on. Without Chromium a
+developer's run skips the browser tests with the reason shown; a CI run (``CI=true``) fails them
+instead, so that CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kasacloud.server import LocalCloud
+from kasacloud.web import DashboardServer
+
+CHROMIUM = os.environ.get("KASACLOUD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+# Long enough for a slow CI machine; no test waits for it unless something is broken.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def dashboard(local_cloud: LocalCloud) -> Iterator[DashboardServer]:
+    """The dashboard on a free loopback port, signed in to nobody, polling every half second."""
+    with DashboardServer(local_cloud.url, poll_interval_s=0.5) as server:
+        yield server
+
+
+def _chromium_or_skip() -> str:
+    path = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    if path:
+        return path
+    reason = (
+        f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+        "or set KASACLOUD_CHROMIUM"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}. CI must run the browser tests, not skip them.")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole run."""
+    executable = _chromium_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) at desktop size."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def sign_in(page: Any, url: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the form, as a person would."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your devices")).to_be_visible()

@@ -1,0 +1,92 @@
+"""The dashboard's pure parts: chart layout, colour conversion, formatting, grouping."""
+
+from __future__ import annotations
+
+import pytest
+
+from kasacloud.web.charts import bar_chart
+from kasacloud.web.views import (
+    DeviceView,
+    OutletView,
+    format_power,
+    group_devices,
+    hex_to_hue_saturation,
+    hsv_to_hex,
+    summary_text,
+)
+
+
+def test_bars_scale_to_the_largest_value_and_keep_their_order():
+    chart = bar_chart([("1", "1 May", 0.5), ("2", "2 May", 2.0), ("3", "3 May", 0.0)])
+    heights = [b.height for b in chart.bars]
+    assert heights[1] > heights[0] > heights[2] == 0
+    assert [b.label for b in chart.bars] == ["1", "2", "3"]
+    assert all(b.y + b.height == chart.baseline_y for b in chart.bars)
+    assert chart.total == pytest.approx(2.5)
+    # The top grid line is a round number at or above the largest bar.
+    assert float(chart.ticks[-1].label) >= 2.0
+
+
+def test_an_empty_history_still_draws_a_chart():
+    chart = bar_chart([("1", "1 May", 0.0)] * 30, label_every=5)
+    assert len(chart.bars) == 30
+    assert sum(b.show_label for b in chart.bars) == 6
+    assert chart.bars[-1].show_label  # the latest day is always labelled
+
+
+@pytest.mark.parametrize(
+    ("color", "hue", "saturation"),
+    [("#ff0000", 0, 100), ("#00ff00", 120, 100), ("#0000ff", 240, 100), ("#ffffff", 0, 0)],
+)
+def test_colour_round_trip(color, hue, saturation):
+    assert hex_to_hue_saturation(color) == (hue, saturation)
+    assert hsv_to_hex(hue, saturation) == color
+
+
+@pytest.mark.parametrize("bad", ["red", "#12345", "#gggggg", ""])
+def test_a_malformed_colour_is_refused(bad):
+    with pytest.raises(ValueError, match="colour|invalid literal"):
+        hex_to_hue_saturation(bad)
+
+
+def test_power_formatting():
+    assert format_power(None) is None
+    assert format_power(0) == "0.0 W"
+    assert format_power(12.345) == "12.3 W"
+    assert format_power(1850) == "1.85 kW"
+
+
+def _device(name: str, kind: str, **kw) -> DeviceView:
+    return DeviceView(id=name.lower(), name=name, model="M", kind=kind, online=True, **kw)
+
+
+def test_devices_are_grouped_by_kind_and_sorted_by_name():
+    devices = [
+        _device("Lamp", "bulb", is_on=True),
+        _device("kettle", "plug", is_on=False),
+        _device("Desk", "strip", outlets=[OutletView("d0", "A", True)]),
+        _device("Aquarium", "plug", is_on=True),
+        _device("Hall", "dimmer", is_on=True),
+        _device("Strip", "lightstrip", is_on=False),
+    ]
+    groups = group_devices(devices)
+    assert [g.title for g in groups] == ["Lights", "Plugs", "Power strips", "Switches and dimmers"]
+    assert [d.name for d in groups[1].devices] == ["Aquarium", "kettle"]
+    assert [d.name for d in groups[0].devices] == ["Lamp", "Strip"]
+
+
+def test_state_text_and_summary():
+    strip = _device("Desk", "strip", outlets=[OutletView("a", "A", True), OutletView("b", "B", False)])
+    offline = DeviceView(id="g", name="Garage", model="M", kind="plug", online=False)
+    plug = _device("Kettle", "plug", is_on=True, has_energy=True, power_w=1500.0)
+    assert strip.state_text == "1 of 2 on"
+    assert offline.state_text == "Offline"
+    assert plug.state_text == "On"
+    assert summary_text([strip, offline, plug]) == "3 devices · 2 on · 1 offline · 1.50 kW in use"
+
+
+def test_digest_ignores_power_but_not_state():
+    a = _device("Kettle", "plug", is_on=True, has_energy=True, power_w=10.0)
+    b = _device("Kettle", "plug", is_on=True, has_energy=True, power_w=20.0)
+    c = _device("Kettle", "plug", is_on=False, has_energy=True, power_w=10.0)
+    assert a.digest == b.digest != c.digest
