@@ -10,6 +10,7 @@ from kasacloud.cli.commands import COMMANDS
 from kasacloud.cli.runner import global_options
 from kasacloud.cli.serve import serve
 from kasacloud.cli.simulate import simulate
+from kasacloud.cli.web import web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,6 +25,7 @@ for _command in COMMANDS:
 cli.add_command(serve)
 cli.add_command(simulate)
 cli.add_command(adopt)
+cli.add_command(web)
 
 
 def main() -> None:

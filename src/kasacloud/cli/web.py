@@ -43,13 +43,13 @@ from kasacloud.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve_dashboard
 def web(
     cloud_url: str | None, protocol: str | None, host: str, port: int, open_browser: bool
 ) -> None:
-    r"""Serve the web dashboard (sign in, switch devices, watch power and energy).
+    """Serve the web dashboard (sign in, switch devices, watch power and energy).
 
     \b
     Examples:
       kasacloud web                                 # TP-Link's cloud, http://127.0.0.1:8000/
       kasacloud web --cloud http://127.0.0.1:8080   # a local kasacloud server
-    """
+    """  # noqa: D301 - "\b" is how click keeps the examples unwrapped
     # ``kasacloud --cloud URL web`` works too: the global options are the fallback.
     global_settings = settings()
     cloud_url = cloud_url or global_settings.effective_cloud_url()
