@@ -41,6 +41,10 @@ class LanAddressError(ValueError):
     """An address the simulator refuses to serve on: not an IPv4 loopback address."""
 
 
+class _Silent(Exception):
+    """The device is down (rebooting): drop the request without an answer."""
+
+
 class LanDevice(Protocol):
     """What the LAN server needs of a device: answer one decoded request, synchronously.
 
@@ -274,6 +278,10 @@ class LanServer:
 
     def _handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
         endpoint, device = self._devices[index]
+        is_online = getattr(device, "is_online", None)
+        if callable(is_online) and not is_online():
+            # A rebooting device does not answer on the LAN either: the client sees silence.
+            raise _Silent
         response = device.handle(request)
         if self._on_handled is not None:
             self._on_handled(endpoint, device)
@@ -288,6 +296,8 @@ class LanServer:
             return
         try:
             response = self._handle(index, request)
+        except _Silent:
+            return
         except Exception:
             _LOG.exception("device at %s failed on a datagram", self._devices[index][0])
             return
@@ -320,7 +330,11 @@ class LanServer:
                 await writer.drain()
         except asyncio.IncompleteReadError:
             pass  # the client closed the connection, as clients do between polls
-        except (TimeoutError, ConnectionError):
+        except (TimeoutError, ConnectionError, _Silent):
+            pass
+        except asyncio.CancelledError:
+            # Only close() cancels these handler tasks; asyncio's stream callback would report a
+            # cancelled handler as an error, so the handler ends normally instead.
             pass
         except lan.LanProtocolError as exc:
             # A real device drops a connection it cannot understand; do the same.
