@@ -111,11 +111,11 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _save_state(item: ServedDevice) -> None:
+def _save_state(item: ServedDevice, *, force: bool = False) -> None:
     if item.state_file is None:
         return
     revision = _revision(item.device)
-    if revision == item.revision:
+    if revision == item.revision and not force:
         return
     item.revision = revision
     data = {"profile": item.request.profile, "state": item.device.snapshot()}
@@ -161,7 +161,8 @@ async def _serve(served: list[ServedDevice], *, discovery: bool) -> None:
         await server.close()
         for item in served:
             with contextlib.suppress(OSError):
-                _save_state(item)
+                # Also what changed without a command (energy counted, rules fired) since.
+                _save_state(item, force=True)
     click.echo("Stopped.")
 
 
