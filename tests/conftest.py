@@ -144,7 +144,14 @@ def _default_kit() -> DeviceKit | None:
     """The real simulated devices once kasacloud.sim provides them, else the fake."""
     from kasacloud import sim
 
-    return None if hasattr(sim, "build_device") else make_fake_kit()
+    ready = all(hasattr(sim, n) for n in ("build_device", "load_profile", "DEMO_HOUSE", "SimClock"))
+    return None if ready else make_fake_kit()
+
+
+@pytest.fixture
+def device_kit() -> DeviceKit | None:
+    """The kit for tests that start their own LocalCloud (None: the real simulated devices)."""
+    return _default_kit()
 
 
 @pytest.fixture

@@ -193,7 +193,8 @@ def test_error_shapes(shared: tuple[Api, str], method: str, params: dict, code: 
     api, _ = shared
     answer = api.v1(method, params)
     assert answer["error_code"] == code
-    assert isinstance(answer["msg"], str) and answer["msg"]
+    assert isinstance(answer["msg"], str)
+    assert answer["msg"]
     assert "result" not in answer
 
 

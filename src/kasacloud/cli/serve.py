@@ -114,7 +114,7 @@ def serve(
             raise click.ClickException(f"cannot read the device file {device}: no such file")
     try:
         service = CloudService(data_dir, config=config, seed=seed, devices=devices)
-    except Exception as exc:  # noqa: BLE001 - any bad input becomes one line, never a traceback
+    except Exception as exc:  # any bad input becomes one line, never a traceback
         raise click.ClickException(_one_line(exc)) from None
     try:
         sockets = bind_regions(service, host, port, urls)

@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from kasacloud.protocol import assumptions, commands
+from kasacloud.protocol import assumptions, commands, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
 from kasacloud.server.config import ServerConfig
@@ -65,6 +65,12 @@ class DeviceSpec:
     online: bool = True
     source: str | None = None
     """Where it came from (e.g. ``file:/abs/path``), so a restart does not add it twice."""
+
+
+def _is_child_of(child_id: str, parent_id: str) -> bool:
+    """An outlet id: the parent's id and a 2-digit index, or the bare index some firmware uses."""
+    index = child_id[len(parent_id) :] if child_id.startswith(parent_id) else child_id
+    return len(index) == 2 and index.isdigit()
 
 
 class Registry:
@@ -210,12 +216,22 @@ class Registry:
         """
         if not entry.is_online():
             raise Fault(ErrorCode.DEVICE_OFFLINE)
+        children = request_data.child_ids(request)
+        if "context" in request and (
+            children is None or any(not _is_child_of(c, entry.device_id) for c in children)
+        ):
+            # Outlets are addressed through their parent: an id that is not one of this device's
+            # outlets never reaches the device (whoever owns the id's device).
+            raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: context.child_ids")
         before = entry.device.state_revision()
         try:
             with anyio.fail_after(self._config.device_timeout_s):
                 response = await entry.device.passthrough(request)
         except TimeoutError:
             raise Fault(ErrorCode.REQUEST_TIMEOUT) from None
+        except Exception:
+            log.exception("device %s failed a passthrough", entry.device_id)
+            raise Fault(ErrorCode.UNKNOWN) from None
         if entry.device.state_revision() != before:
             await self.persist(entry)
         return response

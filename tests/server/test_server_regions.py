@@ -1,0 +1,76 @@
+"""Several regions at once, one port each: homes, redirects and per-region appServerUrls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from server_helpers import Api
+
+from kasacloud.server import LocalCloud
+from kasacloud.server.devices import DeviceKit
+
+EU, US = "eu-west-1", "us-east-1"
+SEED: dict[str, Any] = {
+    "accounts": [
+        {
+            "email": "eu@example.com",
+            "password": "pw-eu",
+            "region": EU,
+            "devices": [
+                {"model": "HS103", "alias": "home"},
+                {"model": "HS103", "alias": "abroad", "region": US},
+            ],
+        },
+        {"email": "us@example.com", "password": "pw-us", "region": US, "country_code": "US"},
+    ]
+}
+ACCOUNT = "/api/v2/account/"
+
+
+@pytest.fixture
+def cloud(device_kit: DeviceKit | None) -> Iterator[LocalCloud]:
+    with LocalCloud(seed=SEED, regions=[EU, US], kit=device_kit) as running:
+        yield running
+
+
+def test_one_port_per_region(cloud: LocalCloud) -> None:
+    urls = cloud.region_urls
+    assert set(urls) == {EU, US}
+    assert urls[EU] != urls[US]
+    assert cloud.url == urls[EU]
+
+
+def test_v2_login_on_the_wrong_region_names_the_right_one(cloud: LocalCloud) -> None:
+    eu_url, us_url = cloud.region_urls[EU], cloud.region_urls[US]
+    with Api(eu_url) as api:
+        status = api.signed(
+            ACCOUNT + "getAccountStatusAndUrl", {"appType": "x", "cloudUserName": "us@example.com"}
+        )
+        assert status["result"]["appServerUrl"] == us_url
+        body = api.v2_login_body("us@example.com", "pw-us")
+        wrong = api.signed(ACCOUNT + "login", body)
+        assert wrong["error_code"] == -20212
+        assert wrong["result"]["appServerUrl"] == us_url
+        assert "token" not in wrong["result"]
+        right = api.signed(ACCOUNT + "login", body, url=wrong["result"]["appServerUrl"])
+        assert right["error_code"] == 0
+        assert right["result"]["token"]
+
+
+def test_devices_report_their_own_region(cloud: LocalCloud) -> None:
+    with Api(cloud.region_urls[EU]) as api:
+        token = api.token("eu@example.com", "pw-eu")
+        listed = {d["alias"]: d for d in api.devices(token)}
+        assert listed["home"]["appServerUrl"] == cloud.region_urls[EU]
+        assert listed["home"]["deviceRegion"] == EU
+        assert listed["home"]["isSameRegion"] is True
+        abroad = listed["abroad"]
+        assert abroad["appServerUrl"] == cloud.region_urls[US]
+        assert abroad["deviceRegion"] == US
+        assert abroad["isSameRegion"] is False
+        answer = api.passthrough(
+            token, abroad["deviceId"], {"system": {"get_sysinfo": None}}, url=abroad["appServerUrl"]
+        )
+        assert answer["error_code"] == 0
