@@ -1,9 +1,93 @@
 """kasacloud: TP-Link Kasa smart devices through the TP-Link cloud.
 
-The client library lives in :mod:`kasacloud.client` (re-exported here once it exists), the wire protocol
-in :mod:`kasacloud.protocol`, the compatible server in :mod:`kasacloud.server`.
+The client library: :class:`KasaCloud` (async) here, its blocking twin in :mod:`kasacloud.sync`;
+the wire protocol in :mod:`kasacloud.protocol`; the compatible server in :mod:`kasacloud.server`.
+See docs/guide.md.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from kasacloud.client import (
+    HSV,
+    AmbiguousDeviceError,
+    AuthenticationError,
+    AwayRule,
+    Bulb,
+    CloudConnectionError,
+    CloudTimeoutError,
+    CountdownRule,
+    Device,
+    DeviceError,
+    DeviceOfflineError,
+    Dimmer,
+    EnergyDay,
+    EnergyMonth,
+    EnergyReading,
+    FileTokenStore,
+    InvalidArgumentError,
+    KasaCloud,
+    KasaCloudError,
+    KeyringTokenStore,
+    LightStrip,
+    MemoryTokenStore,
+    MfaChallenge,
+    NotFoundError,
+    Outlet,
+    Plug,
+    ProtocolError,
+    RateLimitedError,
+    RetryPolicy,
+    ScheduleRule,
+    Secret,
+    Strip,
+    TokenExpiredError,
+    Tokens,
+    TokenStore,
+    VerificationRequired,
+    WallSwitch,
+    redact,
+)
+
+__all__ = [
+    "HSV",
+    "AmbiguousDeviceError",
+    "AuthenticationError",
+    "AwayRule",
+    "Bulb",
+    "CloudConnectionError",
+    "CloudTimeoutError",
+    "CountdownRule",
+    "Device",
+    "DeviceError",
+    "DeviceOfflineError",
+    "Dimmer",
+    "EnergyDay",
+    "EnergyMonth",
+    "EnergyReading",
+    "FileTokenStore",
+    "InvalidArgumentError",
+    "KasaCloud",
+    "KasaCloudError",
+    "KeyringTokenStore",
+    "LightStrip",
+    "MemoryTokenStore",
+    "MfaChallenge",
+    "NotFoundError",
+    "Outlet",
+    "Plug",
+    "ProtocolError",
+    "RateLimitedError",
+    "RetryPolicy",
+    "ScheduleRule",
+    "Secret",
+    "Strip",
+    "TokenExpiredError",
+    "TokenStore",
+    "Tokens",
+    "VerificationRequired",
+    "WallSwitch",
+    "__version__",
+    "redact",
+]

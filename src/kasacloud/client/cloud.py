@@ -1,0 +1,316 @@
+"""The async facade: :class:`KasaCloud`, an account's devices through TP-Link's cloud."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import ssl
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Final, Self
+
+import anyio
+import anyio.to_thread
+
+from kasacloud.client import errors as E
+from kasacloud.client.devices import Device, from_cloud
+from kasacloud.client.ratelimit import RateLimiter
+from kasacloud.client.retry import RetryPolicy
+from kasacloud.client.secrets import Secret
+from kasacloud.client.selector import select
+from kasacloud.client.session import CloudSession, MfaType, SessionStats
+from kasacloud.client.tls import ssl_context
+from kasacloud.client.tokens import (
+    MemoryTokenStore,
+    ProtocolVersion,
+    Tokens,
+    TokensChanged,
+    TokenStore,
+    installation_terminal_id,
+)
+from kasacloud.protocol import commands as C
+from kasacloud.protocol import hosts
+from kasacloud.protocol.signing import KASA_APP, AppKey
+
+URL_ENV: Final = "KASACLOUD_URL"
+"""Environment variable overriding the cloud URL (e.g. a local kasacloud server)."""
+
+DEFAULT_RATE_PER_S: Final = 15.0
+DEFAULT_BURST: Final = 60
+DEFAULT_TIMEOUT_S: Final = 15.0
+DEFAULT_MAX_CONCURRENCY: Final = 32
+
+MfaCallback = Callable[[E.MfaChallenge], "str | Awaitable[str]"]
+"""Asked for the verification code during :meth:`KasaCloud.login`; may be sync or async."""
+
+_SYSINFO: Final = {C.SYSTEM: {C.GET_SYSINFO: None}}
+
+
+def _is_listed_online(entry: dict[str, Any]) -> bool:
+    return entry.get("status") == 1 and not str(entry.get("deviceType", "")).startswith(
+        C.TAPO_DEVICE_PREFIX
+    )
+
+
+class KasaCloud:
+    """A TP-Link cloud account and its Kasa devices (async).
+
+    Example::
+
+        async with KasaCloud() as cloud:
+            await cloud.login("me@example.com", "password")
+            for device in await cloud.devices():
+                print(device.alias, device.is_on)
+
+    Args:
+        url: the cloud's entry URL; default ``$KASACLOUD_URL``, else TP-Link's (V2
+            ``https://n-wap.tplinkcloud.com``, V1 ``https://wap.tplinkcloud.com``).
+        protocol: ``"v2"`` (signed, what the Kasa app uses; default) or ``"v1"``.
+        token_store: where tokens are kept between runs (default: memory only).
+        on_tokens_changed: called with new tokens after login/refresh, ``None`` after logout.
+        terminal_id: this client's terminal UUID; default: one per installation, persisted.
+        mfa_callback: asked for the 2-step verification code during :meth:`login` (sync or
+            async); without it, :meth:`login` raises :class:`VerificationRequired`.
+        timeout_s: the limit of every HTTP exchange.
+        retry: bounds of automatic retries (see :class:`RetryPolicy`).
+        rate_limit_per_s, rate_limit_burst: the client-side rate limit (``math.inf``: none).
+        max_concurrency: requests in flight at once (also the connection pool size).
+        verify: an ``ssl.SSLContext`` to use instead of the default (system + certifi + TP-Link
+            CA); ``False`` is refused: verification is never turned off.
+        request_data_as_string: send ``requestData`` as a JSON string (default) or an object.
+        app: the app identity V2 requests are signed with.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        protocol: ProtocolVersion = "v2",
+        token_store: TokenStore | None = None,
+        on_tokens_changed: TokensChanged | None = None,
+        terminal_id: str | None = None,
+        mfa_callback: MfaCallback | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        retry: RetryPolicy | None = None,
+        rate_limit_per_s: float = DEFAULT_RATE_PER_S,
+        rate_limit_burst: int = DEFAULT_BURST,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        verify: ssl.SSLContext | None = None,
+        request_data_as_string: bool = True,
+        app: AppKey = KASA_APP,
+    ) -> None:
+        if protocol not in ("v1", "v2"):
+            raise E.InvalidArgumentError(f"protocol must be 'v1' or 'v2', got {protocol!r}")
+        if verify is False:  # type: ignore[comparison-overlap]
+            raise E.InvalidArgumentError("TLS verification cannot be turned off")
+        default = hosts.V2_URL if protocol == "v2" else hosts.V1_URL
+        self.url = (url or os.environ.get(URL_ENV) or default).rstrip("/")
+        """The cloud's entry URL."""
+        self.protocol: ProtocolVersion = protocol
+        self.token_store: TokenStore = (
+            token_store if token_store is not None else MemoryTokenStore()
+        )
+        self.mfa_callback = mfa_callback
+        context: ssl.SSLContext | bool = verify or (
+            ssl_context() if self.url.startswith("https:") else True
+        )
+        self._session = CloudSession(
+            url=self.url,
+            protocol=protocol,
+            app=app,
+            terminal_id=terminal_id or installation_terminal_id(),
+            timeout_s=timeout_s,
+            retry=retry or RetryPolicy(),
+            limiter=RateLimiter(rate_limit_per_s, rate_limit_burst),
+            max_concurrency=max_concurrency,
+            verify=context,
+            token_store=self.token_store,
+            store_key=self.url,
+            on_tokens_changed=on_tokens_changed,
+            request_data_as_string=request_data_as_string,
+        )
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (tokens stay in the store)."""
+        await self._session.aclose()
+
+    # ---- account ----------------------------------------------------------------------------
+
+    @property
+    def session(self) -> CloudSession:
+        """The wire session (for diagnostics: ``stats``, ``terminal_id``)."""
+        return self._session
+
+    @property
+    def stats(self) -> SessionStats:
+        """Counters: requests, retries, refreshes, logins, redirects."""
+        return self._session.stats
+
+    @property
+    def terminal_id(self) -> str:
+        """The terminal UUID this client presents."""
+        return self._session.terminal_id
+
+    @property
+    def tokens(self) -> Tokens | None:
+        """The session's tokens (``None`` before login; loaded from the store on first use)."""
+        return self._session.tokens or self._session.resume()
+
+    @property
+    def is_logged_in(self) -> bool:
+        """Whether the client has a session (its own, or one from the token store)."""
+        return self.tokens is not None
+
+    @property
+    def username(self) -> str | None:
+        """The logged-in account's e-mail."""
+        tokens = self.tokens
+        return tokens.username if tokens else None
+
+    async def login(
+        self,
+        username: str,
+        password: str | Secret,
+        *,
+        mfa_type: MfaType = "email",
+    ) -> Tokens:
+        """Log in with an e-mail and password.
+
+        With 2-step verification, a code is sent (``mfa_type``: ``"email"`` or ``"push"``); then
+        the ``mfa_callback`` is asked for it, or, without one, :class:`VerificationRequired` is
+        raised: pass its ``challenge`` and the code to :meth:`verify_login`.
+
+        Raises:
+            AuthenticationError: wrong e-mail or password (never retried), or V1 refused.
+            VerificationRequired: 2-step verification and no ``mfa_callback``.
+        """
+        secret = Secret(password)
+        try:
+            return await self._session.login(username, secret, mfa_type=mfa_type)
+        except E.VerificationRequired as exc:
+            if self.mfa_callback is None:
+                raise
+            code = await self._ask_code(exc.challenge)
+            return await self.verify_login(exc.challenge, code)
+
+    async def _ask_code(self, challenge: E.MfaChallenge) -> str:
+        callback = self.mfa_callback
+        assert callback is not None
+        if inspect.iscoroutinefunction(callback):
+            answer = await callback(challenge)
+        else:
+            # a blocking prompt (input()) must not stall the event loop
+            answer = await anyio.to_thread.run_sync(callback, challenge)
+            if inspect.isawaitable(answer):
+                answer = await answer
+        return str(answer)
+
+    async def verify_login(self, challenge: E.MfaChallenge, code: str) -> Tokens:
+        """The second step of a 2-step-verification login: send the code the user received.
+
+        Raises:
+            AuthenticationError: the code is wrong or expired.
+        """
+        return await self._session.verify_login(challenge, code)
+
+    async def resend_code(self, challenge: E.MfaChallenge) -> None:
+        """Ask the cloud to send a fresh verification code for ``challenge``."""
+        await self._session.request_code(challenge)
+
+    async def logout(self) -> None:
+        """Forget the session, here and in the token store."""
+        self._session.forget()
+
+    # ---- devices ----------------------------------------------------------------------------
+
+    async def device_list(self) -> list[dict[str, Any]]:
+        """The raw getDeviceList entries (no request to the devices)."""
+        result = await self._session.call("getDeviceList")
+        entries = result.get("deviceList")
+        if not isinstance(entries, list):
+            raise E.ProtocolError(None, "getDeviceList answer has no deviceList")
+        return [dict(e) for e in entries if isinstance(e, dict)]
+
+    async def _build(self, entry: dict[str, Any]) -> Device:
+        sysinfo: dict[str, Any] | None = None
+        if _is_listed_online(entry):
+            try:
+                response = await self._session.passthrough(
+                    str(entry.get("deviceId")), _SYSINFO, base_url=entry.get("appServerUrl")
+                )
+                sysinfo = dict(response[C.SYSTEM][C.GET_SYSINFO])
+                sysinfo.pop("err_code", None)
+            except E.DeviceOfflineError:
+                sysinfo = None  # listed online, but it lost its connection meanwhile
+            except (KeyError, TypeError):
+                raise E.ProtocolError(None, "sysinfo answer is malformed") from None
+        return from_cloud(self._session, entry, sysinfo)
+
+    async def devices(self) -> list[Device]:
+        """Every device of the account, typed, with its sysinfo read (concurrently).
+
+        Offline devices are included with ``is_online == False``; their commands raise
+        :class:`DeviceOfflineError`. Call ``update()`` on a device for its energy reading and
+        clock.
+        """
+        entries = await self.device_list()
+        built: list[Device | None] = [None] * len(entries)
+
+        async def build(i: int) -> None:
+            built[i] = await self._build(entries[i])
+
+        async with anyio.create_task_group() as tg:
+            for i in range(len(entries)):
+                tg.start_soon(build, i)
+        return [d for d in built if d is not None]
+
+    async def device(self, selector: str) -> Device:
+        """One device: by id, exact alias, or a unique case-insensitive part of an alias.
+
+        Raises:
+            NotFoundError: nothing matches.
+            AmbiguousDeviceError: several devices match; ``candidates`` lists them.
+        """
+        entries = await self.device_list()
+        stubs = [from_cloud(self._session, e, None) for e in entries]
+        chosen = select(stubs, selector)
+        return await self._build(chosen.entry)
+
+    async def update_all(self, devices: list[Device]) -> list[BaseException | None]:
+        """``update()`` every device concurrently; return each one's error (``None``: updated)."""
+        outcome: list[BaseException | None] = [None] * len(devices)
+
+        async def one(i: int) -> None:
+            try:
+                await devices[i].update()
+            except E.KasaCloudError as exc:
+                outcome[i] = exc
+
+        async with anyio.create_task_group() as tg:
+            for i in range(len(devices)):
+                if devices[i].is_online:
+                    tg.start_soon(one, i)
+                else:
+                    outcome[i] = E.DeviceOfflineError(-20571, f"{devices[i].alias} is offline")
+        return outcome
+
+    def __repr__(self) -> str:
+        return f"KasaCloud(url={self.url!r}, protocol={self.protocol!r}, user={self.username!r})"
+
+
+NO_RATE_LIMIT: Final = math.inf
+"""Pass as ``rate_limit_per_s`` to disable the client-side rate limiter."""

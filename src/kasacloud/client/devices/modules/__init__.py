@@ -1,0 +1,48 @@
+"""Capabilities: small classes that each know one wire module's queries, state and commands."""
+
+from __future__ import annotations
+
+from kasacloud.client.devices.modules.base import Module, method_result
+from kasacloud.client.devices.modules.cloud import CloudInfo
+from kasacloud.client.devices.modules.energy import Energy
+from kasacloud.client.devices.modules.led import Led
+from kasacloud.client.devices.modules.light import (
+    HSV,
+    DimmerLight,
+    Light,
+    LightStripLight,
+    color_temp_range_k,
+)
+from kasacloud.client.devices.modules.relay import Relay
+from kasacloud.client.devices.modules.rules import (
+    Away,
+    AwayRule,
+    Countdown,
+    CountdownRule,
+    Rules,
+    Schedule,
+    ScheduleRule,
+)
+from kasacloud.client.devices.modules.time import Time
+
+__all__ = [
+    "HSV",
+    "Away",
+    "AwayRule",
+    "CloudInfo",
+    "Countdown",
+    "CountdownRule",
+    "DimmerLight",
+    "Energy",
+    "Led",
+    "Light",
+    "LightStripLight",
+    "Module",
+    "Relay",
+    "Rules",
+    "Schedule",
+    "ScheduleRule",
+    "Time",
+    "color_temp_range_k",
+    "method_result",
+]

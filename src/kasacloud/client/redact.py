@@ -1,0 +1,90 @@
+"""Redaction of secrets in anything the client logs: bodies, answers, URLs, headers.
+
+:func:`redact` is pure: it returns a redacted copy and never changes its argument. The session's
+DEBUG trace (logger ``kasacloud.client``) passes everything through it, so a ``--debug`` run can be
+pasted into a bug report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from kasacloud.client.secrets import MASK, Secret
+
+SECRET_KEYS: Final = frozenset(
+    k.lower()
+    for k in (
+        "token",
+        "refreshToken",
+        "cloudPassword",
+        "password",
+        "passwd",
+        "code",  # a 2-step verification code
+        "X-Authorization",
+        "Authorization",
+        "Cookie",
+        "Set-Cookie",
+    )
+)
+"""Keys (compared case-insensitively) whose values are never shown."""
+
+_TOKEN_IN_TEXT = re.compile(r"((?:^|[?&\s])(?:token|refreshToken)=)[^&\s]+", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the value of every secret query parameter masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _TOKEN_IN_TEXT.sub(rf"\1{MASK}", url)
+    if not parts.query:
+        return url
+    query = [
+        (k, MASK if k.lower() in SECRET_KEYS else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+
+
+def redact(obj: Any) -> Any:
+    """A copy of ``obj`` with every secret masked.
+
+    Masks values under :data:`SECRET_KEYS` at any depth, :class:`Secret` values, ``token=`` in URLs
+    and text, and the same inside JSON carried as a string (a passthrough's ``requestData``, which
+    may hold ``cnCloud.bind``'s password).
+
+    >>> redact({"params": {"token": "abc", "deviceId": "x"}})
+    {'params': {'token': '********', 'deviceId': 'x'}}
+    """
+    if isinstance(obj, Secret):
+        return MASK
+    if isinstance(obj, Mapping):
+        return {
+            k: (MASK if isinstance(k, str) and k.lower() in SECRET_KEYS else redact(v))
+            for k, v in obj.items()
+        }
+    if isinstance(obj, list | tuple):
+        return type(obj)(redact(v) for v in obj)
+    if isinstance(obj, bytes):
+        return redact(obj.decode("utf-8", "replace"))
+    if isinstance(obj, str):
+        return _redact_text(obj)
+    return obj
+
+
+def _redact_text(text: str) -> str:
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return json.dumps(redact(decoded), separators=(",", ":"))
+    if "://" in text and "?" in text:
+        return redact_url(text)
+    return _TOKEN_IN_TEXT.sub(rf"\1{MASK}", text)
