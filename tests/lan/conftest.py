@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port free for both TCP and UDP on ``host`` (asked of the kernel, then released)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind((host, 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind((host, port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port found")
+from lan_helpers import SimulateProcess, free_port
 
 
 @pytest.fixture
@@ -35,6 +21,9 @@ def lan_port() -> Iterator[int]:
                     s = socket.socket(socket.AF_INET, kind)
                     socks.append(s)
                     s.bind((host, port))
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind(("127.255.255.255", port))
         except OSError:
             continue
         finally:
@@ -49,3 +38,18 @@ def lan_port() -> Iterator[int]:
 def anyio_backend() -> str:
     """python-kasa and the LAN server are asyncio code."""
     return "asyncio"
+
+
+@pytest.fixture
+def simulate() -> Iterator[Callable[..., SimulateProcess]]:
+    """Start ``kasacloud simulate ARGS...``; every process started is stopped at the end."""
+    started: list[SimulateProcess] = []
+
+    def start(*args: str) -> SimulateProcess:
+        process = SimulateProcess(*args)
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in started:
+        process.stop()
