@@ -28,3 +28,20 @@ def sysinfo(device: SimulatedDevice) -> dict[str, Any]:
     info = call(device, "system", "get_sysinfo")
     assert info["err_code"] == 0
     return info  # type: ignore[no-any-return]
+
+
+def shape_matches(actual: Any, expected: Any) -> bool:
+    """Like ``shape(a) == shape(b)``, except that an empty list matches any list."""
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and set(actual) == set(expected)
+            and all(shape_matches(actual[k], expected[k]) for k in expected)
+        )
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return False
+        if not actual or not expected:
+            return True
+        return all(any(shape_matches(a, e) for e in expected) for a in actual)
+    return type(actual) is type(expected)

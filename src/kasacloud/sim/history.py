@@ -22,8 +22,14 @@ SYNTHESIZED_MONTHS = 12
 
 def unit_noise(*parts: object) -> float:
     """A deterministic number in [-1, 1] from ``parts`` (fast; no random state to keep)."""
-    key = ":".join(str(p) for p in parts).encode()
+    key = ":".join(map(str, parts)).encode()
     return (zlib.crc32(key) % 20001) / 10000.0 - 1.0
+
+
+def _two_noises(seed: str, day: date) -> tuple[float, float]:
+    # One hash, two independent-enough numbers in [-1, 1]: synthesis makes hundreds per device.
+    h = zlib.crc32(f"{seed}:{day.toordinal()}".encode())
+    return (h & 0xFFFF) / 32767.5 - 1.0, (h >> 16) / 32767.5 - 1.0
 
 
 @dataclass
@@ -119,13 +125,23 @@ class Meter:
         today = local_now.date()
         # Each load has its own habit: on for 2 to 10 hours a typical day.
         typical_hours = 6.0 + 4.0 * unit_noise(seed, "habit")
-        for back in range(SYNTHESIZED_DAYS, 0, -1):
+        minutes = self.on_minutes
+        energy = self.energy_wh
+        for back in range(SYNTHESIZED_DAYS, -1, -1):
             day = today - timedelta(days=back)
-            hours = max(0.0, typical_hours * (1.0 + 0.5 * unit_noise(seed, day)))
-            self._add_day(day, hours, power_w * (1.0 + 0.03 * unit_noise(seed, "w", day)))
-        # Today so far: the same habit, pro rata.
-        elapsed_h = local_now.hour + local_now.minute / 60.0
-        self._add_day(today, typical_hours * elapsed_h / 24.0, power_w)
+            hours_noise, power_noise = _two_noises(seed, day)
+            hours = typical_hours * (1.0 + 0.5 * hours_noise)
+            if back == 0:
+                # Today so far: the same habit, pro rata.
+                hours = typical_hours * (local_now.hour + local_now.minute / 60.0) / 24.0
+            wh = hours * power_w * (1.0 + 0.03 * power_noise)
+            day_key = day.isoformat()
+            month_key = day_key[:7]
+            minutes.days[day_key] = hours * 60.0
+            minutes.months[month_key] = minutes.months.get(month_key, 0.0) + hours * 60.0
+            energy.days[day_key] = wh
+            energy.months[month_key] = energy.months.get(month_key, 0.0) + wh
+            self.total_wh += wh
         # Whole months before the daily window: only monthly totals survive on a real device.
         first_daily = today - timedelta(days=SYNTHESIZED_DAYS)
         year, month = today.year, today.month
@@ -148,8 +164,3 @@ class Meter:
             energy = hours * power_w
             self.energy_wh.months[key] = self.energy_wh.months.get(key, 0.0) + energy
             self.total_wh += energy
-
-    def _add_day(self, day: date, hours: float, power_w: float) -> None:
-        self.on_minutes.add(day, hours * 60.0)
-        self.energy_wh.add(day, hours * power_w)
-        self.total_wh += hours * power_w
