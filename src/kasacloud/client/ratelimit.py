@@ -59,8 +59,11 @@ class RateLimiter:
         if self.unlimited:
             return
         async with self._lock:
-            while (wait := self.try_acquire()) > 0:
+            # a timed wait: when the next token comes is known, there is no event to wait for
+            wait = self.try_acquire()
+            while wait > 0:
                 await anyio.sleep(wait)
+                wait = self.try_acquire()
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate_per_s={self.rate_per_s}, burst={self.burst})"
