@@ -229,6 +229,8 @@ class Registry:
                 response = await entry.device.passthrough(request)
         except TimeoutError:
             raise Fault(ErrorCode.REQUEST_TIMEOUT) from None
+        except Fault:
+            raise  # the device's own cloud answer (a bridged LAN device: -20571, -20002)
         except Exception:
             log.exception("device %s failed a passthrough", entry.device_id)
             raise Fault(ErrorCode.UNKNOWN) from None
