@@ -85,6 +85,11 @@ class Api:
             return answer
         return {"error_code": 0, "response": json.loads(answer["result"]["responseData"])}
 
+    def sysinfo(self, token: str, device_id: str) -> dict[str, Any]:
+        answer = self.passthrough(token, device_id, {"system": {"get_sysinfo": None}})
+        assert answer["error_code"] == 0, answer
+        return dict(answer["response"]["system"]["get_sysinfo"])
+
     def signed(
         self,
         path: str,

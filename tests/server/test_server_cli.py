@@ -11,7 +11,7 @@ from kasacloud.cli.main import cli
 
 
 @pytest.fixture
-def run(tmp_path: Path):  # noqa: ANN201
+def run(tmp_path: Path):
     def invoke(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path / "data"), *args])
         return result.exit_code, result.output
@@ -28,30 +28,32 @@ def _one_line_error(code: int, output: str) -> str:
     return errors[0]
 
 
-def test_missing_seed(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_missing_seed(run, tmp_path: Path) -> None:
     line = _one_line_error(*run("--seed", str(tmp_path / "nope.json")))
     assert "nope.json" in line
 
 
-def test_seed_that_is_not_json(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_seed_that_is_not_json(run, tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text("{not json")
     assert "not valid JSON" in _one_line_error(*run("--seed", str(seed)))
 
 
-def test_seed_with_an_unknown_model(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_seed_with_an_unknown_model(run, tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
-    seed.write_text('{"accounts": [{"email": "a@x.org", "password": "p",'
-                    ' "devices": [{"model": "NO-SUCH-MODEL"}]}]}')  # fmt: skip
+    seed.write_text(
+        '{"accounts": [{"email": "a@x.org", "password": "p",'
+        ' "devices": [{"model": "NO-SUCH-MODEL"}]}]}'
+    )
     assert "NO-SUCH-MODEL" in _one_line_error(*run("--seed", str(seed)))
 
 
-def test_bad_port(run) -> None:  # noqa: ANN001
+def test_bad_port(run) -> None:
     _one_line_error(*run("--port", "70000"))
     _one_line_error(*run("--port", "http"))
 
 
-def test_capture_that_does_not_parse(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_capture_that_does_not_parse(run, tmp_path: Path) -> None:
     capture = tmp_path / "broken.json"
     capture.write_text('{"system": 5}')
     _one_line_error(*run("--device", str(capture)))
@@ -60,12 +62,12 @@ def test_capture_that_does_not_parse(run, tmp_path: Path) -> None:  # noqa: ANN0
     _one_line_error(*run("--device", str(garbage)))
 
 
-def test_bad_public_url(run) -> None:  # noqa: ANN001
+def test_bad_public_url(run) -> None:
     _one_line_error(*run("--public-url", "ftp://x"))
     _one_line_error(*run("--public-url", "mars-1=http://x"))
 
 
-def test_port_in_use(run) -> None:  # noqa: ANN001
+def test_port_in_use(run) -> None:
     import socket
 
     with socket.socket() as taken:

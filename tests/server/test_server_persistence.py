@@ -33,8 +33,7 @@ def test_state_survives_a_restart(tmp_path: Path, device_kit: DeviceKit | None) 
         login = api.login(refresh=True)
         token = login["token"]
         devices = [d for d in api.devices(token) if d["status"] == 1]
-        plugs = [d for d in devices if "relay_state" in
-                 api.passthrough(token, d["deviceId"], SYSINFO)["response"]["system"]["get_sysinfo"]]  # fmt: skip
+        plugs = [d for d in devices if "relay_state" in api.sysinfo(token, d["deviceId"])]
         renamed, switched, unbound = (
             plugs[0]["deviceId"],
             plugs[1]["deviceId"],
@@ -59,15 +58,27 @@ def test_state_survives_a_restart(tmp_path: Path, device_kit: DeviceKit | None) 
 
 
 def test_seed_is_applied_once(tmp_path: Path, device_kit: DeviceKit | None) -> None:
-    seed = {"accounts": [{"email": "a@example.com", "password": "pw", "devices": [
-        {"model": "HS103", "alias": "One"}]}]}  # fmt: skip
+    seed = {
+        "accounts": [
+            {
+                "email": "a@example.com",
+                "password": "pw",
+                "devices": [{"model": "HS103", "alias": "One"}],
+            }
+        ]
+    }
     with LocalCloud(seed=seed, data_dir=tmp_path, kit=device_kit) as cloud, Api(cloud.url) as api:
         assert len(api.devices(api.token("a@example.com", "pw"))) == 1
     other = {"accounts": [{"email": "b@example.com", "password": "pw"}]}
     with LocalCloud(seed=other, data_dir=tmp_path, kit=device_kit) as cloud, Api(cloud.url) as api:
         assert len(api.devices(api.token("a@example.com", "pw"))) == 1
-        assert api.v1("login", {"cloudUserName": "b@example.com", "cloudPassword": "pw",
-                                "terminalUUID": "t"})["error_code"] == -20601  # fmt: skip
+        assert (
+            api.v1(
+                "login",
+                {"cloudUserName": "b@example.com", "cloudPassword": "pw", "terminalUUID": "t"},
+            )["error_code"]
+            == -20601
+        )
 
 
 # --- kill -9 --------------------------------------------------------------------------------
@@ -85,7 +96,7 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
             "--data-dir",
             str(data_dir),
             "--no-rate-limit",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -122,7 +133,7 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
                 and "relay_state"
                 in api.passthrough(token, d["deviceId"], SYSINFO)["response"]["system"][
                     "get_sysinfo"
-                ]  # fmt: skip
+                ]
             ]
         acked: dict[tuple[str, str], Any] = {}
         in_flight: dict[tuple[str, str], Any] = {}
@@ -138,12 +149,12 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
                     if i % 2:
                         key, value = (device, "relay"), (i // 2) % 2
                         data = json.dumps({"system": {"set_relay_state": {"state": value}}})
-                        body = {"method": "passthrough",
-                                "params": {"deviceId": device, "token": token, "requestData": data}}  # fmt: skip
+                        params = {"deviceId": device, "token": token, "requestData": data}
+                        body = {"method": "passthrough", "params": params}
                     else:
                         key, value = (device, "alias"), f"write {i}"
-                        body = {"method": "setAlias",
-                                "params": {"deviceId": device, "token": token, "alias": value}}  # fmt: skip
+                        params = {"deviceId": device, "token": token, "alias": value}
+                        body = {"method": "setAlias", "params": params}
                     in_flight.clear()
                     in_flight[key] = value
                     answer = client.post(url + "/", json=body).json()

@@ -17,11 +17,21 @@ FIXTURES = ROOT.parent / "shared" / "fixtures" / "kasa-iot"
 
 
 def test_count_generates_aliases() -> None:
-    seed = parse_seed({"accounts": [{"email": "a@x.org", "password": "p", "devices": [
-        {"model": "HS103", "alias": "Plug {n}", "count": 3},
-        {"model": "HS103", "alias": "Lamp", "count": 2},
-        {"model": "HS103", "alias": "Solo"},
-    ]}]})  # fmt: skip
+    seed = parse_seed(
+        {
+            "accounts": [
+                {
+                    "email": "a@x.org",
+                    "password": "p",
+                    "devices": [
+                        {"model": "HS103", "alias": "Plug {n}", "count": 3},
+                        {"model": "HS103", "alias": "Lamp", "count": 2},
+                        {"model": "HS103", "alias": "Solo"},
+                    ],
+                }
+            ]
+        }
+    )
     devices = seed.accounts[0].devices
     assert devices[0].aliases() == ["Plug 1", "Plug 2", "Plug 3"]
     assert devices[1].aliases() == ["Lamp 1", "Lamp 2"]
@@ -47,7 +57,7 @@ def test_count_generates_aliases() -> None:
                         "devices": [{"model": "HS103", "count": 0}],
                     }
                 ]
-            },  # fmt: skip
+            },
             "count",
         ),
     ],
@@ -77,8 +87,15 @@ def test_example_seed_starts(device_kit: DeviceKit | None) -> None:
 
 @pytest.mark.slow
 def test_a_thousand_devices(device_kit: DeviceKit | None) -> None:
-    seed = {"accounts": [{"email": "many@example.com", "password": "pw", "devices": [
-        {"model": "HS103", "alias": "Plug {n}", "count": 1000}]}]}  # fmt: skip
+    seed = {
+        "accounts": [
+            {
+                "email": "many@example.com",
+                "password": "pw",
+                "devices": [{"model": "HS103", "alias": "Plug {n}", "count": 1000}],
+            }
+        ]
+    }
     with LocalCloud(seed=seed, kit=device_kit) as cloud, Api(cloud.url) as api:
         devices = api.devices(api.token("many@example.com", "pw"))
         assert len(devices) == 1000

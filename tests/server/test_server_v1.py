@@ -13,10 +13,23 @@ from server_helpers import DEMO, TERMINAL, Api
 from kasacloud.server import LocalCloud
 
 LIST_FIELDS = {
-    "deviceType", "role", "fwVer", "appServerUrl", "deviceRegion", "deviceId", "deviceName",
-    "deviceHwVer", "alias", "deviceMac", "oemId", "deviceModel", "hwId", "fwId",
-    "isSameRegion", "status",
-}  # fmt: skip
+    "deviceType",
+    "role",
+    "fwVer",
+    "appServerUrl",
+    "deviceRegion",
+    "deviceId",
+    "deviceName",
+    "deviceHwVer",
+    "alias",
+    "deviceMac",
+    "oemId",
+    "deviceModel",
+    "hwId",
+    "fwId",
+    "isSameRegion",
+    "status",
+}
 
 
 @pytest.fixture
