@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES_DIR, capture_params
 from sim_helpers import call, shape, sysinfo
 
+from conftest import FIXTURES_DIR, capture_params
 from kasacloud.sim import Profile, SimClock, build_device, load_profile, new_device_id
 from kasacloud.sim.profile import MASKED_NAME
 
@@ -35,7 +35,9 @@ HEX40 = re.compile(r"^[0-9A-F]{40}$")
 
 def _load(path: Path | None) -> tuple[dict[str, Any], Profile]:
     if path is None:
-        pytest.fail(f"captures missing at {FIXTURES_DIR} (CI must have ../shared beside the checkout)")
+        pytest.fail(
+            f"captures missing at {FIXTURES_DIR} (CI must have ../shared beside the checkout)"
+        )
     return json.loads(path.read_text()), load_profile(path)
 
 
@@ -55,17 +57,19 @@ def test_capture_sysinfo_matches(path: Path | None, clock: SimClock) -> None:
             assert info[key] == value, key
 
     # Fresh ids and names instead of the scrubbed ones.
-    assert HEX40.match(info["deviceId"]) and info["deviceId"] != "0" * 40
+    assert HEX40.match(info["deviceId"])
+    assert info["deviceId"] != "0" * 40
     assert info["deviceId"] == device.device_id
-    assert MASKED_NAME not in info["alias"] and info["alias"]
+    assert MASKED_NAME not in info["alias"]
+    assert info["alias"]
     for key in ("hwId", "oemId", "fwId"):
         if key in expected:
             assert set(info[key]) != {"0"}
     mac = info.get("mac", info.get("mic_mac"))
-    assert mac is not None and not mac.replace(":", "").endswith("000000")
-    assert len(mac.replace(":", "")) == 12 and (":" in mac) == (
-        ":" in expected.get("mac", expected.get("mic_mac", ""))
-    )
+    assert mac is not None
+    assert not mac.replace(":", "").endswith("000000")
+    assert len(mac.replace(":", "")) == 12
+    assert (":" in mac) == (":" in expected.get("mac", expected.get("mic_mac", "")))
 
     # Outlets: id = parent id + 2-digit index, readable aliases, the capture's states.
     for index, (child, expected_child) in enumerate(
@@ -114,7 +118,9 @@ def test_capture_in_one_request_with_several_modules(path: Path | None, clock: S
 def test_capture_ids_are_unique_per_device(path: Path | None, clock: SimClock) -> None:
     _, profile = _load(path)
     ids = {
-        sysinfo(build_device(profile, device_id=new_device_id(), alias=None, clock=clock))["deviceId"]
+        sysinfo(build_device(profile, device_id=new_device_id(), alias=None, clock=clock))[
+            "deviceId"
+        ]
         for _ in range(5)
     }
     assert len(ids) == 5

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES_DIR
 from sim_helpers import call, shape, shape_matches, sysinfo
 
+from conftest import FIXTURES_DIR
 from kasacloud.sim import (
     DEMO_HOUSE,
     Profile,
@@ -26,7 +26,9 @@ DOCS = Path(__file__).parents[2] / "docs" / "devices.md"
 
 def _capture_for(profile: Profile) -> dict[str, object] | None:
     """A capture of the same model (any region) and hardware version, if there is one."""
-    for path in sorted(FIXTURES_DIR.glob(f"{model_base(profile.model)}(*)_{profile.hw_ver}_*.json")):
+    for path in sorted(
+        FIXTURES_DIR.glob(f"{model_base(profile.model)}(*)_{profile.hw_ver}_*.json")
+    ):
         return dict(json.loads(path.read_text()))
     return None
 
@@ -38,7 +40,8 @@ def test_profile_loads_and_answers_sysinfo(name: str, clock: SimClock) -> None:
     device = build_device(profile, device_id=new_device_id(), alias="Test", clock=clock)
     info = sysinfo(device)
     assert set(info) == set(profile.sysinfo) | {"err_code"}
-    assert info["model"] == profile.model and info["sw_ver"] == profile.sw_ver
+    assert info["model"] == profile.model
+    assert info["sw_ver"] == profile.sw_ver
     assert info["alias"] == "Test"
     assert set(device.cloud_info()) == {
         "deviceType", "fwVer", "deviceName", "deviceHwVer", "deviceModel", "deviceMac",
@@ -73,7 +76,9 @@ def test_profile_matches_a_capture_of_the_same_model(name: str, clock: SimClock)
 
 @pytest.mark.parametrize("name", PROFILES)
 def test_snapshot_round_trip(name: str, clock: SimClock) -> None:
-    device = build_device(name, device_id=new_device_id(), alias="Before", clock=clock, owner="a@b.c")
+    device = build_device(
+        name, device_id=new_device_id(), alias="Before", clock=clock, owner="a@b.c"
+    )
     modules = device.profile.modules
     # Change a little of everything this model has.
     call(device, "system", "set_dev_alias", {"alias": "After"})
@@ -153,6 +158,8 @@ def test_building_a_thousand_devices_is_fast(clock: SimClock) -> None:
     specs = [DEMO_HOUSE[i % len(DEMO_HOUSE)] for i in range(1000)]
     started = time.perf_counter()
     for spec in specs:
-        device = build_device(spec.profile, device_id=new_device_id(), alias=spec.alias, clock=clock)
+        device = build_device(
+            spec.profile, device_id=new_device_id(), alias=spec.alias, clock=clock
+        )
         device.handle({"system": {"get_sysinfo": None}})
     assert time.perf_counter() - started < 3.0  # about 0.4 s on a laptop; slack for CI

@@ -161,6 +161,6 @@ class Meter:
             hours = typical_hours * uncovered * (1.0 + 0.2 * unit_noise(seed, year, month))
             key = f"{year:04d}-{month:02d}"
             self.on_minutes.months[key] = self.on_minutes.months.get(key, 0.0) + hours * 60.0
-            energy = hours * power_w
-            self.energy_wh.months[key] = self.energy_wh.months.get(key, 0.0) + energy
-            self.total_wh += energy
+            month_wh = hours * power_w
+            self.energy_wh.months[key] = self.energy_wh.months.get(key, 0.0) + month_wh
+            self.total_wh += month_wh

@@ -4,7 +4,8 @@
 brightness, each checked as the bulb checks it: hue 0-360, saturation and brightness 0-100,
 colour temperature within the model's range (0 means "use hue and saturation" on colour bulbs);
 hue and saturation only on colour bulbs; anything else answers -3 "invalid argument" and changes
-nothing. ``transition_period`` (ms) ramps the reported brightness from the old to the new value.
+nothing. A ``transition_period`` (ms) in a request ramps the reported brightness from the old to
+the new value over that time; the reply echoes the target state.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class LightCapability(Capability):
         self.is_color = bool(info.get("is_color", 0))
         self.is_dimmable = bool(info.get("is_dimmable", 1))
         self.transition_ms = 0
+        self._ramp_ms = 0
         self._ramp_from = self.brightness
         self._ramp_start_s = 0.0
         device.power = self
@@ -72,23 +74,24 @@ class LightCapability(Capability):
 
     def brightness_at(self, now_s: float) -> int:
         """Brightness now, part-way through a transition if one is running."""
-        if self.transition_ms <= 0:
+        if self._ramp_ms <= 0:
             return self.brightness
-        done = (now_s - self._ramp_start_s) * 1000.0 / self.transition_ms
+        done = (now_s - self._ramp_start_s) * 1000.0 / self._ramp_ms
         if done >= 1.0:
             return self.brightness
         return round(self._ramp_from + (self.brightness - self._ramp_from) * max(0.0, done))
 
-    def _fields(self, now_s: float) -> JsonDict:
+    def _fields(self, now_s: float | None) -> JsonDict:
+        """Light fields now (``None``: the target of a running transition)."""
         return {
             "mode": self.mode,
             "hue": self.hue,
             "saturation": self.saturation,
             "color_temp": self.color_temp,
-            "brightness": self.brightness_at(now_s),
+            "brightness": self.brightness if now_s is None else self.brightness_at(now_s),
         }
 
-    def light_state(self, now_s: float) -> JsonDict:
+    def light_state(self, now_s: float | None) -> JsonDict:
         """The state as ``get_light_state`` (and sysinfo's ``light_state``) report it."""
         if self.on:
             return {"on_off": 1, **self._fields(now_s)}
@@ -150,8 +153,9 @@ class LightCapability(Capability):
                 setattr(self, name, int(wanted[name]) if name != "mode" else str(wanted[name]))
         if "on_off" in wanted:
             self.on = bool(wanted["on_off"])
-        if "transition_ms" in wanted:
-            self.transition_ms = int(wanted["transition_ms"])
+        self._ramp_ms = int(wanted.get("transition_ms", 0))
+        if self._ramp_ms:
+            self.transition_ms = self._ramp_ms
         self._ramp_from = before
         self._ramp_start_s = now_s
         self.device.touch()
@@ -159,7 +163,7 @@ class LightCapability(Capability):
     def set_light_state(self, params: JsonDict, call: Call) -> JsonDict:
         """Change the light; the answer echoes the new state."""
         self.apply(self.validate(params), call.now_s)
-        return self.light_state(call.now_s)
+        return self.light_state(None)
 
     # -- PowerControl ----------------------------------------------------------------------
 

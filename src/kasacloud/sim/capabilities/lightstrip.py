@@ -42,7 +42,7 @@ class LightStripCapability(LightCapability):
         routes[self.module][commands.SET_LIGHTING_EFFECT] = self.set_lighting_effect
         return routes
 
-    def _groups(self, now_s: float) -> list[list[int]]:
+    def _groups(self, now_s: float | None) -> list[list[int]]:
         # One group covering the whole strip: [first, last, hue, saturation, brightness, K].
         return [
             [
@@ -50,14 +50,17 @@ class LightStripCapability(LightCapability):
                 self.length - 1,
                 self.hue,
                 self.saturation,
-                self.brightness_at(now_s),
+                self.brightness if now_s is None else self.brightness_at(now_s),
                 self.color_temp,
             ]
         ]
 
     def get_light_state(self, params: JsonDict, call: Call) -> JsonDict:
         """The strip's state, with its length, groups and transition."""
-        now_s = call.now_s
+        return self.strip_state(call.now_s)
+
+    def strip_state(self, now_s: float | None) -> JsonDict:
+        """The strip's state now (``None``: the target of a running transition)."""
         if self.on:
             state: JsonDict = {"on_off": 1, **self._fields(now_s), "groups": self._groups(now_s)}
         else:
@@ -74,7 +77,7 @@ class LightStripCapability(LightCapability):
         self.apply(self.validate(params), call.now_s)
         if self.effect is not None:
             self.effect["enable"] = 0
-        return self.get_light_state(params, call)
+        return self.strip_state(None)
 
     def set_lighting_effect(self, params: JsonDict, call: Call) -> JsonDict:
         """Start a lighting effect (``name`` and/or ``id``; ``brightness``, ``enable``...)."""
