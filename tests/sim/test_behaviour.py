@@ -406,7 +406,7 @@ def test_anti_theft_switches_within_its_window(clock: SimClock) -> None:
 
 
 def test_energy_v1_units_and_total_grows(clock: SimClock) -> None:
-    plug = make("HS110", clock)
+    plug = make("HS110(US)", clock)
     call(plug, "system", "set_relay_state", {"state": 1})
     first = call(plug, "emeter", "get_realtime")
     assert all(isinstance(first[k], float) for k in ("current", "voltage", "power", "total"))
