@@ -5,7 +5,8 @@ A simulated device runs in its own process (`kasacloud simulate`), is adopted in
 the LAN by python-kasa's `kasa` command: both see one state, the device's. Killing the device
 process makes the cloud report it offline; starting it again brings it back.
 
-The client library is not used here yet: these tests speak the V1 API with httpx.
+Most tests speak the V1 API with httpx, to see the exact wire answers; one drives the adopted
+device through our client library (`kasacloud.KasaCloud`).
 """
 
 from __future__ import annotations
@@ -248,3 +249,36 @@ def test_too_slow_is_20002_and_unreachable_is_20571(lan_port: int, tmp_path: Pat
                 api.close()
     finally:
         silent.close()
+
+
+@pytest.mark.anyio
+async def test_our_client_drives_an_adopted_device(simulate, lan_port: int, tmp_path: Path) -> None:
+    from kasacloud import KasaCloud
+    from kasacloud.client import errors
+
+    host = "127.0.0.6"
+    sim_args = ["--device", f"{PLUG}=LAN kettle", "--address", host, "--port", str(lan_port)]
+    sim = simulate(*sim_args)
+    device_id = sim.lines[0].split()[-1]
+    cloud_dir = fresh_cloud_dir(tmp_path / "cloud")
+    adopted = kasacloud(
+        "adopt", "--host", f"{host}:{lan_port}", "--account", DEMO[0], "--data-dir", str(cloud_dir)
+    )
+    assert adopted.returncode == 0, adopted.stderr
+
+    kit = with_lan(sim_kit(), timeout_s=2.0, probe_interval_s=0.2)
+    async with LocalCloud(data_dir=cloud_dir, kit=kit) as cloud, KasaCloud(url=cloud.url) as client:
+        await client.login(*DEMO)
+        kettle = await client.device(device_id)
+        assert (kettle.alias, kettle.model) == ("LAN kettle", "HS110(US)")
+        await kettle.turn_on()
+        assert lan_sysinfo(host, lan_port)["relay_state"] == 1
+        off = run_kasa("--host", host, "--port", str(lan_port), "--type", "plug", "off")
+        assert off.returncode == 0, off.stderr
+        await kettle.update()
+        assert kettle.is_on is False
+
+        sim.kill()
+        with pytest.raises(errors.DeviceOfflineError) as caught:
+            await kettle.turn_on()
+        assert caught.value.code == ErrorCode.DEVICE_OFFLINE
