@@ -162,7 +162,7 @@ _BY_CODE: Final[dict[int, type[KasaCloudError]]] = {
     ErrorCode.TOKEN_EXPIRED: TokenExpiredError,
     ErrorCode.TOKEN_INVALID: TokenExpiredError,
     ErrorCode.REFRESH_TOKEN_EXPIRED: TokenExpiredError,
-    ErrorCode.SESSION_CONFLICT: TokenExpiredError,
+    ErrorCode.SESSION_CONFLICT: AuthenticationError,
     ErrorCode.MFA_REQUIRED: AuthenticationError,
     ErrorCode.ALIAS_FORMAT: ProtocolError,
     ErrorCode.JSON_FORMAT: ProtocolError,

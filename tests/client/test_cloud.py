@@ -1,0 +1,492 @@
+"""The async client against the real local server: login, devices, tokens, errors, regions."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+
+import anyio
+import pytest
+
+from kasacloud import (
+    AmbiguousDeviceError,
+    AuthenticationError,
+    Bulb,
+    Dimmer,
+    FileTokenStore,
+    InvalidArgumentError,
+    LightStrip,
+    MemoryTokenStore,
+    NotFoundError,
+    Plug,
+    Strip,
+    TokenExpiredError,
+    VerificationRequired,
+    WallSwitch,
+)
+from kasacloud.client.errors import DeviceOfflineError, ProtocolError
+from kasacloud.server import LocalCloud, ServerConfig
+from client_helpers import DEMO, MFA, Recorder, client
+
+pytestmark = pytest.mark.anyio
+
+DAY_S = 24 * 3600
+
+EXPECTED_KINDS = {
+    "Hall lamp": Plug,
+    "Kettle": Plug,
+    "Fridge": Plug,
+    "Office strip": Strip,
+    "TV strip": Strip,
+    "Living room bulb": Bulb,
+    "Reading light": Bulb,
+    "TV backlight": LightStrip,
+    "Dining dimmer": Dimmer,
+    "Porch light": WallSwitch,
+    "Garage plug": Plug,
+}
+
+
+@pytest.mark.parametrize("protocol", ["v2", "v1"])
+async def test_every_family_is_typed_and_updates(local_cloud: LocalCloud, protocol: str) -> None:
+    async with client(local_cloud.url, protocol=protocol) as cloud:
+        await cloud.login(*DEMO)
+        devices = {d.alias: d for d in await cloud.devices()}
+        assert {a: type(d) for a, d in devices.items()} == EXPECTED_KINDS
+        garage = devices.pop("Garage plug")
+        assert not garage.is_online
+        errors = await cloud.update_all(list(devices.values()))
+        assert errors == [None] * len(devices)
+        for device in devices.values():
+            assert device.is_online and device.time is not None
+        strip = devices["Office strip"]
+        assert isinstance(strip, Strip)
+        assert len(strip.children) == 6
+        assert all(o.device_id == f"{strip.device_id}{i:02d}" for i, o in enumerate(strip.children))
+        assert strip.realtime is not None and strip.children[0].realtime is not None
+        assert isinstance(devices["TV backlight"], LightStrip) and devices["TV backlight"].length
+
+
+async def test_one_update_is_one_request(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        recorder = Recorder(cloud)
+        await kettle.update()
+        assert len(recorder.requests) == 1
+        request = json.loads(recorder.bodies()[0]["params"]["requestData"])
+        assert set(request) >= {"system", "emeter", "time"}
+        assert kettle.realtime is not None and kettle.realtime.voltage_v is not None
+
+
+async def test_switching_plug_outlet_and_lights(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        lamp = await cloud.device("Hall lamp")
+        await lamp.turn_off()
+        assert local_cloud.device(lamp.device_id).passthrough  # the hosted device exists
+        assert await lamp.toggle() is True
+        again = await cloud.device(lamp.device_id)
+        assert again.is_on
+        await lamp.set_led(False)
+        await lamp.update()
+        assert lamp.led is False
+
+        strip = await cloud.device("TV strip")
+        assert isinstance(strip, Strip)
+        outlet = strip.outlet("Outlet 2")
+        await outlet.turn_on()
+        await strip.turn_off()  # every outlet
+        fresh = await cloud.device("TV strip")
+        assert isinstance(fresh, Strip)
+        assert [o.is_on for o in fresh.children] == [False, False, False]
+        await outlet.turn_on()
+        fresh = await cloud.device("TV strip")
+        assert isinstance(fresh, Strip)
+        assert [o.is_on for o in fresh.children] == [False, True, False]
+        await outlet.set_alias("Console")
+        fresh = await cloud.device("TV strip")
+        assert isinstance(fresh, Strip)
+        assert fresh.outlet(1).alias == "Console"
+
+        bulb = await cloud.device("Reading light")  # KL120: tunable 2700-5000, no colour
+        assert isinstance(bulb, Bulb)
+        assert bulb.color_temp_range_k == (2700, 5000)
+        recorder = Recorder(cloud)
+        with pytest.raises(InvalidArgumentError):
+            await bulb.set_color_temp(6500)
+        with pytest.raises(InvalidArgumentError):
+            await bulb.set_hsv(10, 10)
+        with pytest.raises(InvalidArgumentError):
+            await bulb.set_brightness(101)
+        assert recorder.requests == []  # checked before any request
+        await bulb.set_color_temp(3000, brightness=60)
+        await bulb.update()
+        assert (bulb.color_temp_k, bulb.brightness, bulb.is_on) == (3000, 60, True)
+        await bulb.turn_off(transition_ms=0)
+        await bulb.update()
+        assert not bulb.is_on
+
+        colour = await cloud.device("Living room bulb")
+        assert isinstance(colour, Bulb)
+        await colour.set_hsv(120, 50, 40)
+        await colour.update()
+        assert colour.hsv == (120, 50, 40)
+
+        dimmer = await cloud.device("Dining dimmer")
+        assert isinstance(dimmer, Dimmer)
+        await dimmer.set_brightness(25)
+        await dimmer.turn_on()
+        await dimmer.update()
+        assert (dimmer.brightness, dimmer.is_on) == (25, True)
+
+        backlight = await cloud.device("TV backlight")
+        assert isinstance(backlight, LightStrip)
+        await backlight.set_hsv(300, 90, 70)
+        await backlight.update()
+        assert backlight.hsv == (300, 90, 70)
+
+
+async def test_energy_is_normalized_and_history_reads(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        kettle, fridge = await cloud.device("Kettle"), await cloud.device("Fridge")
+        await kettle.turn_on()
+        await kettle.update()
+        await fridge.update()
+        v1, v2 = kettle.realtime, fridge.realtime
+        assert v1 is not None and v2 is not None
+        assert "power" in v1.raw and "power_mw" in v2.raw  # two unit systems on the wire
+        assert v2.power_w == pytest.approx(v2.raw["power_mw"] / 1000)
+        assert v2.total_kwh == pytest.approx(v2.raw["total_wh"] / 1000)
+        assert v1.power_w == pytest.approx(v1.raw["power"])
+        assert 100 < v1.voltage_v < 260 and 100 < v2.voltage_v < 260  # both in volts
+        local_cloud.clock.advance(3 * DAY_S)
+        assert fridge.energy is not None
+        days = await fridge.energy.get_daily()
+        months = await fridge.energy.get_monthly()
+        assert days and months
+        assert all(d.energy_kwh >= 0 for d in days)
+        assert sum(m.energy_kwh for m in months) > 0
+
+
+async def test_rules_list_add_edit_delete(local_cloud: LocalCloud) -> None:
+    from kasacloud import AwayRule, CountdownRule, ScheduleRule
+
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        for name in ("Hall lamp", "Living room bulb"):
+            device = await cloud.device(name)
+            assert device.schedule and device.countdown and device.away
+            rule = await device.schedule.add(ScheduleRule(turn_on=True, start_min=420, name="W"))
+            assert rule.id
+            await device.schedule.edit(dataclasses.replace(rule, start_min=450))
+            listed = await device.schedule.list()
+            assert [(r.id, r.start_min, r.turn_on) for r in listed] == [(rule.id, 450, True)]
+            await device.schedule.delete(rule)
+            assert await device.schedule.list() == []
+
+            count = await device.countdown.add(CountdownRule(delay_s=60, turn_on=False))
+            assert [r.delay_s for r in await device.countdown.list()] == [60]
+            await device.countdown.delete(count)
+            away = await device.away.add(AwayRule(start_min=1080, end_min=1380))
+            assert [(r.start_min, r.end_min) for r in await device.away.list()] == [(1080, 1380)]
+            await device.away.delete_all()
+            assert await device.away.list() == []
+
+
+async def test_raw_and_request_data_as_object(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url, request_data_as_string=False) as cloud:
+        await cloud.login(*DEMO)
+        recorder = Recorder(cloud)
+        kettle = await cloud.device("Kettle")
+        answer = await kettle.raw({"system": {"get_sysinfo": {}}})
+        assert answer["system"]["get_sysinfo"]["alias"] == "Kettle"
+        sent = recorder.bodies()[-1]["params"]["requestData"]
+        assert isinstance(sent, dict)  # an object, and the object-form answer was read
+
+
+async def test_selector(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        assert (await cloud.device("KETTLE")).alias == "Kettle"
+        with pytest.raises(AmbiguousDeviceError) as info:
+            await cloud.device("strip")
+        assert sorted(a for a, _ in info.value.candidates) == ["Office strip", "TV strip"]
+        assert "Office strip" in str(info.value)
+        with pytest.raises(NotFoundError):
+            await cloud.device("sauna")
+
+
+async def test_offline_device_raises_without_request(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        garage = await cloud.device("Garage plug")
+        assert not garage.is_online and type(garage) is Plug
+        recorder = Recorder(cloud)
+        with pytest.raises(DeviceOfflineError) as info:
+            await garage.turn_on()
+        assert info.value.code == -20571 and recorder.requests == []
+        lamp = await cloud.device("Hall lamp")
+        local_cloud.set_online(lamp.device_id, False)  # unplugged after it was listed
+        with pytest.raises(DeviceOfflineError):
+            await lamp.turn_on()
+        assert not lamp.is_online
+        listed = {d.alias: d.is_online for d in await cloud.devices()}
+        assert listed["Hall lamp"] is False
+
+
+async def test_v1_token_travels_in_the_body_never_the_url(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url, protocol="v1") as cloud:
+        recorder = Recorder(cloud)
+        await cloud.login(*DEMO)
+        await (await cloud.device("Kettle")).update()
+        assert cloud.tokens is not None
+        token = cloud.tokens.token.reveal()
+        for request in recorder.requests[1:]:
+            assert "token" not in request.url.params
+            assert token not in str(request.url)
+            assert json.loads(request.content)["params"]["token"] == token
+        assert all("X-Authorization" not in r.headers for r in recorder.requests)
+
+
+async def test_v2_signs_every_request_and_finds_the_region(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        recorder = Recorder(cloud)
+        await cloud.login(*DEMO)
+        await cloud.devices()
+        paths = [r.url.path for r in recorder.requests]
+        assert paths[:2] == ["/api/v2/account/getAccountStatusAndUrl", "/api/v2/account/login"]
+        assert all(
+            "X-Authorization" in r.headers and "Content-MD5" in r.headers for r in recorder.requests
+        )
+
+
+async def test_regions_and_redirect_once() -> None:
+    seed = {
+        "accounts": [
+            {"email": "us@example.com", "password": "pw", "region": "us-east-1", "mfa": True,
+             "devices": [{"model": "HS103(US)_2.1", "alias": "Lamp"}]},
+        ]
+    }  # fmt: skip
+    async with LocalCloud(seed=seed, regions=["eu-west-1", "us-east-1"]) as server:
+        eu, us = server.region_urls["eu-west-1"], server.region_urls["us-east-1"]
+        async with client(eu) as cloud:
+            with pytest.raises(VerificationRequired) as info:
+                await cloud.login("us@example.com", "pw")
+            challenge = info.value.challenge
+            assert challenge.app_server_url == us  # found through getAccountStatusAndUrl
+            # send the second step to the wrong region: -20212 names the right one, followed once
+            wrong = dataclasses.replace(challenge, app_server_url=eu)
+            await cloud.verify_login(wrong, server.mfa_codes("us@example.com")[-1])
+            assert cloud.stats.redirects == 1
+            assert cloud.tokens is not None and cloud.tokens.app_server_url == us
+            (lamp,) = await cloud.devices()
+            await lamp.turn_on()
+
+
+async def test_two_step_verification_api_and_callback(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        with pytest.raises(VerificationRequired) as info:
+            await cloud.login(*MFA)
+        challenge = info.value.challenge
+        assert challenge.by_email and challenge.username == MFA[0]
+        for text in (repr(challenge), str(info.value), repr(info.value)):
+            assert MFA[1] not in text.replace("demo@", "")
+        with pytest.raises(AuthenticationError, match="verification code"):
+            await cloud.verify_login(challenge, "000000")
+        await cloud.resend_code(challenge)
+        await cloud.verify_login(challenge, local_cloud.mfa_codes(MFA[0])[-1])
+        assert cloud.username == MFA[0] and await cloud.devices() == []
+
+    asked: list[str] = []
+
+    async def code(challenge: object) -> str:
+        asked.append(type(challenge).__name__)
+        return local_cloud.mfa_codes(MFA[0])[-1]
+
+    async with client(local_cloud.url, mfa_callback=code) as cloud:
+        await cloud.login(*MFA)
+        assert asked == ["MfaChallenge"] and cloud.is_logged_in
+
+
+async def test_v1_login_of_a_2fa_account_is_refused(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url, protocol="v1") as cloud:
+        with pytest.raises(AuthenticationError) as info:
+            await cloud.login(*MFA)
+        assert info.value.code == -23003 and "v2" in str(info.value)
+
+
+async def test_wrong_password_is_never_retried(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        recorder = Recorder(cloud)
+        with pytest.raises(AuthenticationError) as info:
+            await cloud.login(DEMO[0], "nope")
+        assert info.value.code == -20601
+        assert [r.url.path.rsplit("/", 1)[-1] for r in recorder.requests] == [
+            "getAccountStatusAndUrl",
+            "login",
+        ]
+        assert "nope" not in repr(info.value) + str(info.value)
+
+
+async def test_expired_token_refreshes_once_for_100_concurrent_calls(
+    local_cloud: LocalCloud,
+) -> None:
+    async with client(local_cloud.url, rate_limit_per_s=math.inf) as cloud:
+        await cloud.login(*DEMO)
+        assert cloud.tokens is not None
+        old = cloud.tokens.token
+        kettle = await cloud.device("Kettle")
+        local_cloud.clock.advance(31 * DAY_S)  # past the token lifetime, within the refresh's
+        results: list[bool] = []
+
+        async def call() -> None:
+            await kettle.update()
+            results.append(kettle.is_online)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(100):
+                tg.start_soon(call)
+        assert len(results) == 100
+        assert cloud.stats.refreshes == 1 and cloud.stats.logins == 1
+        assert cloud.tokens.token != old
+
+
+async def test_dead_refresh_token_logs_in_again_or_raises(local_cloud: LocalCloud) -> None:
+    store = MemoryTokenStore()
+    async with client(local_cloud.url, token_store=store) as cloud:
+        await cloud.login(*DEMO)
+        local_cloud.clock.advance(200 * DAY_S)  # token and refresh token both expired
+        await cloud.devices()  # -20651, refresh -> -20655, full login with the held password
+        assert cloud.stats.refreshes == 1 and cloud.stats.logins == 2
+    local_cloud.clock.advance(200 * DAY_S)
+    async with client(local_cloud.url, token_store=store) as later:  # no password this time
+        with pytest.raises(TokenExpiredError) as info:
+            await later.devices()
+        assert info.value.code == -20655
+
+
+async def test_garbage_token_without_password(local_cloud: LocalCloud) -> None:
+    from kasacloud import Secret, Tokens
+
+    store = MemoryTokenStore()
+    store.save(local_cloud.url, Tokens("demo@example.com", Secret("bogus"), None, local_cloud.url))
+    async with client(local_cloud.url, token_store=store) as cloud:
+        with pytest.raises(TokenExpiredError) as info:
+            await cloud.devices()
+        assert info.value.code == -20652
+
+
+async def test_session_resumes_from_a_file_store(local_cloud: LocalCloud, tmp_path) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    seen = []
+    async with client(local_cloud.url, token_store=store, on_tokens_changed=seen.append) as c:
+        await c.login(*DEMO)
+    assert (tmp_path / "tokens.json").stat().st_mode & 0o777 == 0o600
+    assert len(seen) == 1 and seen[0].username == DEMO[0]
+    async with client(local_cloud.url, token_store=store) as cloud:
+        assert len(await cloud.devices()) == len(EXPECTED_KINDS)
+        await cloud.logout()
+        assert store.load(local_cloud.url) is None and not cloud.is_logged_in
+        with pytest.raises(AuthenticationError, match="not logged in"):
+            await cloud.devices()
+
+
+async def test_protocol_errors_from_the_cloud(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        with pytest.raises(ProtocolError) as info:
+            await cloud.session.call("noSuchMethod")
+        assert info.value.code == -20103
+        with pytest.raises(ProtocolError) as info:
+            await cloud.session.call("passthrough", {"requestData": "{}"})
+        assert info.value.code == -20104
+        with pytest.raises(NotFoundError) as info:
+            await cloud.session.passthrough("0" * 40, {"system": {"get_sysinfo": None}})
+        assert info.value.code == -20501
+
+
+async def test_another_accounts_device_is_not_found(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as demo:
+        await demo.login(*DEMO)
+        kettle = await demo.device("Kettle")
+    async with client(local_cloud.url, protocol="v2") as other:
+        with pytest.raises(VerificationRequired) as info:
+            await other.login(*MFA)
+        await other.verify_login(info.value.challenge, local_cloud.mfa_codes(MFA[0])[-1])
+        with pytest.raises(NotFoundError) as err:
+            await other.session.passthrough(kettle.device_id, {"system": {"get_sysinfo": None}})
+        assert err.value.code == -20580
+
+
+async def test_lockout_is_an_authentication_error(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        codes = []
+        for _ in range(local_cloud.config.max_failed_logins + 1):
+            with pytest.raises(AuthenticationError) as info:
+                await cloud.login(DEMO[0], "wrong")
+            codes.append(info.value.code)
+        assert codes[-1] == -20675
+
+
+async def test_rate_limit_server_side_and_client_side() -> None:
+    from kasacloud.server import RateLimit
+
+    config = ServerConfig(account_rate_limit=RateLimit(12, 60.0))
+    async with LocalCloud(config=config) as server:
+        async with client(server.url, rate_limit_per_s=math.inf) as cloud:
+            await cloud.login(*DEMO)
+            with pytest.raises(Exception) as info:  # noqa: PT011 - checked just below
+                for _ in range(20):
+                    await cloud.device_list()
+            from kasacloud import RateLimitedError
+
+            assert isinstance(info.value, RateLimitedError) and info.value.code == -20004
+            assert cloud.stats.retries >= 2  # retried with backoff before giving up
+
+
+async def test_device_timeout_is_retried_then_raised(fake_kit) -> None:
+    from kasacloud import CloudTimeoutError
+
+    config = ServerConfig(device_timeout_s=0.2)
+    async with LocalCloud(config=config, kit=fake_kit) as server:
+        async with client(server.url) as cloud:
+            await cloud.login(*DEMO)
+            kettle = await cloud.device("Kettle")
+            server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
+            with pytest.raises(CloudTimeoutError) as info:
+                await kettle.turn_on()
+            assert info.value.code == -20002 and cloud.stats.retries == 2
+
+
+async def test_client_timeout(fake_kit) -> None:
+    from kasacloud import CloudTimeoutError
+
+    async with LocalCloud(config=ServerConfig(device_timeout_s=30), kit=fake_kit) as server:
+        async with client(server.url, timeout_s=0.3) as cloud:
+            await cloud.login(*DEMO)
+            kettle = await cloud.device("Kettle")
+            server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
+            with pytest.raises(CloudTimeoutError) as info:
+                await kettle.turn_on()
+            assert info.value.code is None
+
+
+async def test_debug_trace_has_no_secret(local_cloud: LocalCloud, caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="kasacloud.client")
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        await (await cloud.device("Kettle")).update()
+        assert cloud.tokens is not None and cloud.tokens.refresh_token is not None
+        secrets = [cloud.tokens.token.reveal(), cloud.tokens.refresh_token.reveal()]
+        local_cloud.clock.advance(31 * DAY_S)
+        await cloud.devices()  # a refresh, in the trace too
+        secrets.append(cloud.tokens.token.reveal())
+        state = repr(cloud) + repr(cloud.session) + repr(cloud.tokens)
+    text = caplog.text
+    assert "getDeviceList" in text and "cloudPassword" in text  # the trace is there
+    for secret in [*secrets, DEMO[1] + '"']:
+        assert secret not in text and secret not in state
