@@ -4,4 +4,25 @@ from __future__ import annotations
 
 import click
 
-COMMANDS: list[click.Command] = []
+from kasacloud.cli import account, demo, devices, energy, light, rules
+
+COMMANDS: list[click.Command] = [
+    account.login,
+    account.logout,
+    devices.devices,
+    devices.info,
+    devices.turn_on,
+    devices.turn_off,
+    devices.toggle,
+    devices.led,
+    devices.alias,
+    devices.reboot,
+    devices.raw,
+    energy.energy,
+    energy.export,
+    light.light,
+    rules.schedule,
+    rules.countdown,
+    rules.away,
+    demo.demo,
+]

@@ -64,6 +64,11 @@ class CliError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def with_code_not_found(self) -> CliError:
+        """The same error, as "not found" (exit 4)."""
+        self.exit_code = ExitCode.NOT_FOUND
+        return self
+
     def to_json(self) -> dict[str, object]:
         """The error as printed on stderr with ``--json`` (schema in ``docs/cli.md``)."""
         data: dict[str, object] = {

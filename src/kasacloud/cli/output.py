@@ -71,6 +71,8 @@ class Column:
     unit: str | None = None
     fmt: Formatter | None = None
     justify: str = "left"
+    compute: Callable[[dict[str, Any]], str] | None = None
+    """Build the cell from the whole row (for cells that combine fields)."""
 
     def title(self) -> str:
         """The header with its unit: ``Power (W)``."""
@@ -78,6 +80,8 @@ class Column:
 
     def cell(self, row: dict[str, Any]) -> str:
         """The value of this column in ``row``, formatted."""
+        if self.compute is not None:
+            return self.compute(row)
         value = row.get(self.key)
         return (self.fmt or _plain)(value)
 

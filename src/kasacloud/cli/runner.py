@@ -11,10 +11,11 @@ import functools
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
+import anyio
 import click
 
 from kasacloud.cli import output
@@ -187,22 +188,31 @@ def run_view(current: Settings, produce: Callable[[], output.View | None]) -> No
         _stop_debug(current)
 
 
-def command(
-    name: str | None = None, **attrs: Any
-) -> Callable[[Callable[Concatenate[Settings, P], output.View | None]], click.Command]:
-    """Make a click command of a function ``f(settings, **options) -> view``.
+AsyncCommand = Callable[Concatenate[Settings, P], Awaitable[output.View | None]]
 
-    Example::
+
+def command(name: str | None = None, **attrs: Any) -> Callable[[AsyncCommand[P]], click.Command]:
+    """Make a click command of ``async def f(settings, **options) -> view``.
+
+    The function runs on an event loop of its own (the client library is async); what it returns
+    is printed, what it raises becomes an exit code. Example::
 
         @command("devices")
-        def devices(current: Settings) -> Listing: ...
+        async def devices(current: Settings) -> Listing: ...
     """
 
-    def decorate(f: Callable[Concatenate[Settings, P], output.View | None]) -> click.Command:
+    def decorate(f: AsyncCommand[P]) -> click.Command:
         @functools.wraps(f)
         def callback(*args: P.args, **kwargs: P.kwargs) -> None:
             current = settings()
-            run_view(current, lambda: f(current, *args, **kwargs))
+
+            def produce() -> output.View | None:
+                async def main() -> output.View | None:
+                    return await f(current, *args, **kwargs)
+
+                return anyio.run(main)
+
+            run_view(current, produce)
 
         make = cast(Callable[[Callable[..., None]], click.Command], click.command(name, **attrs))
         return make(_json_option(callback))

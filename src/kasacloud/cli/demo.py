@@ -1,0 +1,150 @@
+"""``kasacloud demo``: the local cloud with the demo house, the dashboard, and a signed-in CLI.
+
+It reuses :class:`kasacloud.server.LocalCloud` (the same server ``kasacloud serve`` runs) and the
+dashboard's :class:`~kasacloud.web.serve.DashboardServer`, signs the CLI in to the demo account
+(the profile that was there before comes back at exit; tokens are kept per cloud, so a real
+session is not touched), prints what to try from another terminal, and runs until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import anyio
+import click
+
+from kasacloud.cli import output
+from kasacloud.cli.runner import run_view, settings
+from kasacloud.cli.session import make_cloud
+from kasacloud.cli.settings import PROFILE_FILE, Profile, Settings
+from kasacloud.server import LocalCloud
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the demo account's password is public on purpose
+MFA_EMAIL = "mfa@example.com"
+
+TRY = (
+    "kasacloud devices",
+    "kasacloud info Kettle",
+    'kasacloud on "Hall lamp"',
+    "kasacloud toggle office --outlet 2",
+    "kasacloud energy Fridge",
+    "kasacloud energy Kettle --day {month}",
+    'kasacloud light "Living room bulb" --hsv 240 100 80 --transition 1000',
+    "kasacloud countdown add Kettle --delay 10m --action off",
+    "kasacloud export --output energy.csv",
+    "kasacloud --json devices",
+)
+
+
+@contextlib.contextmanager
+def _dashboard(cloud_url: str, enabled: bool) -> Iterator[str | None]:
+    """The dashboard in a thread, if it is installed and wanted; yields its URL (or None)."""
+    if not enabled:
+        yield None
+        return
+    try:
+        from kasacloud.web.serve import DashboardServer
+    except ImportError:
+        yield None
+        return
+    with DashboardServer(
+        cloud_url, signin_hint=f"Demo account: {DEMO_EMAIL}, password {DEMO_PASSWORD!r}"
+    ) as dashboard:
+        yield dashboard.url
+
+
+@contextlib.contextmanager
+def _profile_restored(directory: Path) -> Iterator[None]:
+    """Put the profile back as it was (or remove it) when the demo ends."""
+    path = directory / PROFILE_FILE
+    before = path.read_bytes() if path.exists() else None
+    try:
+        yield
+    finally:
+        if before is None:
+            Profile.remove(directory)
+        else:
+            path.write_bytes(before)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the demo as Ctrl-C does (clean shutdown, profile restored)."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str:
+    import datetime as dt
+
+    month = dt.date.today().strftime("%Y-%m")
+    prefix = ""
+    if current.config_dir is not None:
+        prefix = f"KASACLOUD_CONFIG_DIR={shlex.quote(str(current.config_dir))} "
+    lines = [
+        "kasacloud demo is running.",
+        "",
+        f"  Cloud:      {cloud_url}",
+        f"  Dashboard:  {dashboard_url or '(not available)'}",
+        f"  Account:    {DEMO_EMAIL}, password {DEMO_PASSWORD!r} (signed in for the CLI)",
+        f"              {MFA_EMAIL} has 2-step verification (same password)",
+        "",
+        "Try, from another terminal:",
+        *(f"  {prefix}{line.format(month=month)}" for line in TRY),
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+@click.command("demo")
+@click.option("--no-web", is_flag=True, help="Do not start the dashboard.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo cloud's state here between runs [default: a temporary dir].",
+)
+def demo(no_web: bool, data_dir: Path | None) -> None:
+    """Run the local cloud with the demo house, the dashboard, and a signed-in CLI, until Ctrl-C."""
+    current = settings()
+
+    def produce() -> Any:
+        _stop_on_sigterm()
+        with LocalCloud(data_dir=data_dir) as cloud, _profile_restored(current.directory):
+            demo_settings = Settings(
+                cloud_url=cloud.url,
+                protocol=current.protocol,
+                timeout_s=current.timeout_s,
+                config_dir=current.config_dir,
+            )
+
+            async def sign_in() -> None:
+                async with make_cloud(demo_settings) as client:
+                    tokens = await client.login(DEMO_EMAIL, DEMO_PASSWORD)
+                Profile(cloud.url, tokens.username, demo_settings.effective_protocol()).save(
+                    current.directory
+                )
+
+            anyio.run(sign_in)
+            with _dashboard(cloud.url, not no_web) as dashboard_url:
+                click.echo(_banner(current, cloud.url, dashboard_url))
+                try:
+                    threading.Event().wait()
+                except KeyboardInterrupt:
+                    output.note("Stopping the demo ...")
+        click.echo("kasacloud demo: stopped.")
+        return None
+
+    run_view(current, produce)

@@ -1,0 +1,96 @@
+"""``kasacloud light``: brightness, colour, colour temperature of bulbs, light strips, dimmers."""
+
+from __future__ import annotations
+
+import click
+
+from kasacloud.cli.errors import usage_error
+from kasacloud.cli.options import device_argument
+from kasacloud.cli.output import Column, Record, on_off
+from kasacloud.cli.runner import command
+from kasacloud.cli.session import choose, label, light_json, ref, signed_in
+from kasacloud.cli.settings import Settings
+from kasacloud.client import Bulb, Dimmer
+
+
+def _hsv_text(value: object) -> str:
+    if not isinstance(value, list):
+        return "-"
+    h, s, v = value
+    return f"hue {h}°, saturation {s} %, value {v} %"
+
+
+LIGHT_FIELDS = (
+    Column("is_on", "State", fmt=on_off),
+    Column("brightness_pct", "Brightness", unit="%"),
+    Column("hsv", "Colour", fmt=_hsv_text),
+    Column("color_temp_k", "Colour temperature", unit="K"),
+)
+
+
+@command("light")
+@device_argument
+@click.option("--on/--off", "power", default=None, help="Turn the light on or off.")
+@click.option(
+    "--brightness", type=click.IntRange(0, 100), metavar="0-100", help="Brightness in percent."
+)
+@click.option(
+    "--hsv",
+    type=(click.IntRange(0, 360), click.IntRange(0, 100), click.IntRange(0, 100)),
+    metavar="H S V",
+    default=None,
+    help="Colour: hue 0-360, saturation 0-100, value (brightness) 0-100.",
+)
+@click.option("--temp", "temp_k", type=click.IntRange(1000, 10000), metavar="K",
+              help="Colour temperature in kelvin (the model's range, e.g. 2500-6500).")  # fmt: skip
+@click.option(
+    "--transition", "transition_ms", type=click.IntRange(0, 60_000), metavar="MS",
+    help="Fade over this many milliseconds.",
+)  # fmt: skip
+async def light(
+    current: Settings,
+    device: str,
+    power: bool | None,
+    brightness: int | None,
+    hsv: tuple[int, int, int] | None,
+    temp_k: int | None,
+    transition_ms: int | None,
+) -> Record:
+    """Show or set a light: bulbs, light strips, and dimmers (brightness only).
+
+    Without options it shows the light's state. Setting a colour, a temperature or a brightness
+    turns the light on.
+    """
+    if hsv is not None and temp_k is not None:
+        raise usage_error("--hsv and --temp cannot be used together.", hint="Choose one.")
+    if power is False and (hsv or temp_k or brightness is not None):
+        raise usage_error("--off cannot be combined with a colour or brightness.")
+    async with signed_in(current) as cloud:
+        chosen = await choose(cloud, device)
+        if isinstance(chosen, Dimmer):
+            if hsv is not None or temp_k is not None:
+                raise usage_error(
+                    f"{label(chosen)} is a dimmer: it has brightness, but no colour.",
+                    hint="Use --brightness.",
+                )
+        elif not isinstance(chosen, Bulb):
+            raise usage_error(
+                f"{label(chosen)} is a {chosen.kind}, not a light.",
+                hint="Use 'kasacloud on' / 'off' for plugs and switches.",
+            )
+        if power is False:
+            await chosen.turn_off(transition_ms=transition_ms)
+        elif isinstance(chosen, Bulb) and hsv is not None:
+            h, s, v = hsv
+            await chosen.set_hsv(h, s, v, transition_ms=transition_ms)
+        elif isinstance(chosen, Bulb) and temp_k is not None:
+            await chosen.set_color_temp(temp_k, brightness=brightness, transition_ms=transition_ms)
+        elif brightness is not None:
+            await chosen.set_brightness(brightness, transition_ms=transition_ms)
+            if isinstance(chosen, Dimmer) and brightness > 0 and not chosen.is_on:
+                await chosen.turn_on()
+        elif power is True:
+            await chosen.turn_on(transition_ms=transition_ms)
+        await chosen.update()
+    state = light_json(chosen) or {}
+    return Record({"device": ref(chosen), **state}, LIGHT_FIELDS, title=label(chosen))

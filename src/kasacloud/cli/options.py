@@ -1,0 +1,25 @@
+"""Arguments and options several commands share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def device_argument(f: F) -> F:
+    """``DEVICE``: an id, an alias, or a unique part of an alias."""
+    return click.argument("device", metavar="DEVICE")(f)
+
+
+def outlet_option(f: F) -> F:
+    """``--outlet N|ALIAS`` for one outlet of a power strip."""
+    return click.option(
+        "--outlet",
+        "-o",
+        metavar="N|ALIAS",
+        help="One outlet of a power strip: its number (from 1) or its name.",
+    )(f)

@@ -1,0 +1,196 @@
+"""The CLI's link to the client library: a signed-in :class:`~kasacloud.KasaCloud`, and devices.
+
+Everything the commands need from the library goes through here: building the client from the
+settings (token file, terminal id, timeout), choosing a device (and a strip's outlet), and the one
+JSON shape of a device that every command reuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from kasacloud.cli.errors import CliError, ExitCode, usage_error
+from kasacloud.cli.settings import Settings
+from kasacloud.client import (
+    Bulb,
+    Device,
+    Dimmer,
+    FileTokenStore,
+    KasaCloud,
+    MfaChallenge,
+    NotFoundError,
+    Outlet,
+    Strip,
+    installation_terminal_id,
+)
+from kasacloud.client.cloud import DEFAULT_TIMEOUT_S
+
+NOT_SIGNED_IN_HINT = "Run 'kasacloud login' first (it remembers the cloud and the account)."
+
+
+def make_cloud(
+    current: Settings, *, mfa_callback: Callable[[MfaChallenge], str] | None = None
+) -> KasaCloud:
+    """A client for the settings' cloud, with the token file and terminal id of the config dir."""
+    directory = current.directory
+    return KasaCloud(
+        url=current.effective_cloud_url(),
+        protocol=current.effective_protocol(),
+        token_store=FileTokenStore(current.tokens_path),
+        terminal_id=installation_terminal_id(directory),
+        timeout_s=current.timeout_s or DEFAULT_TIMEOUT_S,
+        mfa_callback=mfa_callback,
+    )
+
+
+@asynccontextmanager
+async def signed_in(current: Settings) -> AsyncIterator[KasaCloud]:
+    """A client with a session: the stored token, else a login from ``KASA_PASSWORD``/options.
+
+    The library refreshes an expired token by itself (the refresh token is stored too), so a
+    password is needed only for the first login.
+    """
+    async with make_cloud(current) as cloud:
+        username = current.effective_username()
+        stored = cloud.tokens
+        wrong_account = stored is not None and username is not None and stored.username != username
+        if stored is None or wrong_account:
+            if not (username and current.password):
+                raise CliError(
+                    "Not signed in"
+                    + (f" as {username}" if wrong_account else "")
+                    + f" to {cloud.url}.",
+                    hint=NOT_SIGNED_IN_HINT,
+                    exit_code=ExitCode.AUTH,
+                )
+            await cloud.login(username, current.password)
+        yield cloud
+
+
+def parse_outlet(value: str | None) -> int | str | None:
+    """``--outlet``: a number counts from 1 (as printed on the strip); anything else is a name."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        number = int(text)
+        if number < 1:
+            raise usage_error(
+                f"--outlet {value} is not an outlet number.",
+                hint="Outlets count from 1; or give the outlet's name.",
+            )
+        return number - 1
+    if not text:
+        raise usage_error("--outlet is empty.", hint="Give an outlet number (from 1) or name.")
+    return text
+
+
+async def choose(cloud: KasaCloud, selector: str, outlet: str | None = None) -> Device:
+    """The device ``selector`` names (id, alias, or unique part of an alias), or its outlet."""
+    device = await cloud.device(selector)
+    which = parse_outlet(outlet)
+    if which is None:
+        return device
+    if not isinstance(device, Strip):
+        raise usage_error(
+            f"{device.alias!r} is a {device.kind}, not a power strip: --outlet does not apply.",
+            hint="Leave --outlet out.",
+        )
+    return device.outlet(which) if isinstance(which, str) else _outlet_by_number(device, which)
+
+
+def _outlet_by_number(strip: Strip, index: int) -> Outlet:
+    if not strip.children:
+        raise NotFoundError(None, f"{strip.alias!r} reports no outlets (is it offline?)")
+    if index >= len(strip.children):
+        raise NotFoundError(
+            None,
+            f"{strip.alias!r} has {len(strip.children)} outlets; there is no outlet {index + 1}",
+        )
+    return strip.children[index]
+
+
+def ref(device: Device) -> dict[str, Any]:
+    """How results name a device: ``{"id", "alias"}`` (plus ``outlet``, ``parent`` for outlets)."""
+    data: dict[str, Any] = {"id": device.device_id, "alias": device.alias}
+    if isinstance(device, Outlet):
+        data["outlet"] = device.index + 1
+        data["parent"] = {"id": device.parent.device_id, "alias": device.parent.alias}
+    return data
+
+
+def label(device: Device) -> str:
+    """How messages name a device: its alias, with the strip for an outlet."""
+    if isinstance(device, Outlet):
+        number = device.index + 1
+        return f"{device.alias or f'outlet {number}'} (outlet {number} of {device.parent.alias})"
+    return device.alias or device.device_id
+
+
+def is_on(device: Device) -> bool | None:
+    """On/off, or ``None`` when unknown (offline) or meaningless (a camera)."""
+    if not device.is_online:
+        return None
+    try:
+        return device.is_on
+    except Exception:
+        return None
+
+
+def outlet_json(outlet: Outlet) -> dict[str, Any]:
+    """One outlet of a strip."""
+    return {
+        "outlet": outlet.index + 1,
+        "id": outlet.device_id,
+        "alias": outlet.alias,
+        "is_on": is_on(outlet),
+    }
+
+
+def summary(device: Device) -> dict[str, Any]:
+    """The ``devices`` entry of one device (schema in docs/cli.md)."""
+    data: dict[str, Any] = {
+        "id": device.device_id,
+        "alias": device.alias,
+        "kind": device.kind,
+        "model": device.model,
+        "device_type": device.device_type,
+        "online": device.is_online,
+        "is_on": is_on(device),
+        "has_energy": device.has_energy,
+    }
+    if isinstance(device, Strip):
+        data["outlets"] = [outlet_json(o) for o in device.children]
+    return data
+
+
+def light_json(device: Device) -> dict[str, Any] | None:
+    """A light's state (bulbs, light strips, dimmers), or ``None`` for other devices."""
+    if isinstance(device, Bulb):
+        hsv = device.hsv
+        return {
+            "is_on": is_on(device),
+            "brightness_pct": device.brightness,
+            "hsv": list(hsv) if hsv is not None else None,
+            "color_temp_k": device.color_temp_k,
+            "color_temp_range_k": list(device.color_temp_range_k)
+            if device.color_temp_range_k
+            else None,
+            "is_dimmable": device.is_dimmable,
+            "is_color": device.is_color,
+            "is_variable_color_temp": device.is_variable_color_temp,
+        }
+    if isinstance(device, Dimmer):
+        return {
+            "is_on": is_on(device),
+            "brightness_pct": device.brightness,
+            "hsv": None,
+            "color_temp_k": None,
+            "color_temp_range_k": None,
+            "is_dimmable": True,
+            "is_color": False,
+            "is_variable_color_temp": False,
+        }
+    return None
