@@ -14,4 +14,4 @@ def private_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     path = tmp_path / "config"
     monkeypatch.setenv("KASACLOUD_CONFIG_DIR", str(path))
     monkeypatch.delenv("KASACLOUD_URL", raising=False)
-    yield path
+    return path

@@ -9,6 +9,7 @@ import math
 
 import anyio
 import pytest
+from client_helpers import DEMO, MFA, Recorder, client
 
 from kasacloud import (
     AmbiguousDeviceError,
@@ -26,9 +27,9 @@ from kasacloud import (
     VerificationRequired,
     WallSwitch,
 )
-from kasacloud.client.errors import DeviceOfflineError, ProtocolError
+from kasacloud.client.errors import DeviceOfflineError, ProtocolError, RateLimitedError
+from kasacloud.client.retry import RetryPolicy
 from kasacloud.server import LocalCloud, ServerConfig
-from client_helpers import DEMO, MFA, Recorder, client
 
 pytestmark = pytest.mark.anyio
 
@@ -60,13 +61,16 @@ async def test_every_family_is_typed_and_updates(local_cloud: LocalCloud, protoc
         errors = await cloud.update_all(list(devices.values()))
         assert errors == [None] * len(devices)
         for device in devices.values():
-            assert device.is_online and device.time is not None
+            assert device.is_online
+            assert device.time is not None
         strip = devices["Office strip"]
         assert isinstance(strip, Strip)
         assert len(strip.children) == 6
         assert all(o.device_id == f"{strip.device_id}{i:02d}" for i, o in enumerate(strip.children))
-        assert strip.realtime is not None and strip.children[0].realtime is not None
-        assert isinstance(devices["TV backlight"], LightStrip) and devices["TV backlight"].length
+        assert strip.realtime is not None
+        assert strip.children[0].realtime is not None
+        assert isinstance(devices["TV backlight"], LightStrip)
+        assert devices["TV backlight"].length
 
 
 async def test_one_update_is_one_request(local_cloud: LocalCloud) -> None:
@@ -78,7 +82,8 @@ async def test_one_update_is_one_request(local_cloud: LocalCloud) -> None:
         assert len(recorder.requests) == 1
         request = json.loads(recorder.bodies()[0]["params"]["requestData"])
         assert set(request) >= {"system", "emeter", "time"}
-        assert kettle.realtime is not None and kettle.realtime.voltage_v is not None
+        assert kettle.realtime is not None
+        assert kettle.realtime.voltage_v is not None
 
 
 async def test_switching_plug_outlet_and_lights(local_cloud: LocalCloud) -> None:
@@ -157,17 +162,21 @@ async def test_energy_is_normalized_and_history_reads(local_cloud: LocalCloud) -
         await kettle.update()
         await fridge.update()
         v1, v2 = kettle.realtime, fridge.realtime
-        assert v1 is not None and v2 is not None
-        assert "power" in v1.raw and "power_mw" in v2.raw  # two unit systems on the wire
+        assert v1 is not None
+        assert v2 is not None
+        assert "power" in v1.raw
+        assert "power_mw" in v2.raw
         assert v2.power_w == pytest.approx(v2.raw["power_mw"] / 1000)
         assert v2.total_kwh == pytest.approx(v2.raw["total_wh"] / 1000)
         assert v1.power_w == pytest.approx(v1.raw["power"])
-        assert 100 < v1.voltage_v < 260 and 100 < v2.voltage_v < 260  # both in volts
+        assert 100 < v1.voltage_v < 260
+        assert 100 < v2.voltage_v < 260
         local_cloud.clock.advance(3 * DAY_S)
         assert fridge.energy is not None
         days = await fridge.energy.get_daily()
         months = await fridge.energy.get_monthly()
-        assert days and months
+        assert days
+        assert months
         assert all(d.energy_kwh >= 0 for d in days)
         assert sum(m.energy_kwh for m in months) > 0
 
@@ -179,7 +188,9 @@ async def test_rules_list_add_edit_delete(local_cloud: LocalCloud) -> None:
         await cloud.login(*DEMO)
         for name in ("Hall lamp", "Living room bulb"):
             device = await cloud.device(name)
-            assert device.schedule and device.countdown and device.away
+            assert device.schedule
+            assert device.countdown
+            assert device.away
             rule = await device.schedule.add(ScheduleRule(turn_on=True, start_min=420, name="W"))
             assert rule.id
             await device.schedule.edit(dataclasses.replace(rule, start_min=450))
@@ -191,7 +202,7 @@ async def test_rules_list_add_edit_delete(local_cloud: LocalCloud) -> None:
             count = await device.countdown.add(CountdownRule(delay_s=60, turn_on=False))
             assert [r.delay_s for r in await device.countdown.list()] == [60]
             await device.countdown.delete(count)
-            away = await device.away.add(AwayRule(start_min=1080, end_min=1380))
+            await device.away.add(AwayRule(start_min=1080, end_min=1380))
             assert [(r.start_min, r.end_min) for r in await device.away.list()] == [(1080, 1380)]
             await device.away.delete_all()
             assert await device.away.list() == []
@@ -224,11 +235,13 @@ async def test_offline_device_raises_without_request(local_cloud: LocalCloud) ->
     async with client(local_cloud.url) as cloud:
         await cloud.login(*DEMO)
         garage = await cloud.device("Garage plug")
-        assert not garage.is_online and type(garage) is Plug
+        assert not garage.is_online
+        assert type(garage) is Plug
         recorder = Recorder(cloud)
         with pytest.raises(DeviceOfflineError) as info:
             await garage.turn_on()
-        assert info.value.code == -20571 and recorder.requests == []
+        assert info.value.code == -20571
+        assert recorder.requests == []
         lamp = await cloud.device("Hall lamp")
         local_cloud.set_online(lamp.device_id, False)  # unplugged after it was listed
         with pytest.raises(DeviceOfflineError):
@@ -282,7 +295,8 @@ async def test_regions_and_redirect_once() -> None:
             wrong = dataclasses.replace(challenge, app_server_url=eu)
             await cloud.verify_login(wrong, server.mfa_codes("us@example.com")[-1])
             assert cloud.stats.redirects == 1
-            assert cloud.tokens is not None and cloud.tokens.app_server_url == us
+            assert cloud.tokens is not None
+            assert cloud.tokens.app_server_url == us
             (lamp,) = await cloud.devices()
             await lamp.turn_on()
 
@@ -292,14 +306,16 @@ async def test_two_step_verification_api_and_callback(local_cloud: LocalCloud) -
         with pytest.raises(VerificationRequired) as info:
             await cloud.login(*MFA)
         challenge = info.value.challenge
-        assert challenge.by_email and challenge.username == MFA[0]
+        assert challenge.by_email
+        assert challenge.username == MFA[0]
         for text in (repr(challenge), str(info.value), repr(info.value)):
             assert MFA[1] not in text.replace("demo@", "")
         with pytest.raises(AuthenticationError, match="verification code"):
             await cloud.verify_login(challenge, "000000")
         await cloud.resend_code(challenge)
         await cloud.verify_login(challenge, local_cloud.mfa_codes(MFA[0])[-1])
-        assert cloud.username == MFA[0] and await cloud.devices() == []
+        assert cloud.username == MFA[0]
+        assert await cloud.devices() == []
 
     asked: list[str] = []
 
@@ -309,14 +325,16 @@ async def test_two_step_verification_api_and_callback(local_cloud: LocalCloud) -
 
     async with client(local_cloud.url, mfa_callback=code) as cloud:
         await cloud.login(*MFA)
-        assert asked == ["MfaChallenge"] and cloud.is_logged_in
+        assert asked == ["MfaChallenge"]
+        assert cloud.is_logged_in
 
 
 async def test_v1_login_of_a_2fa_account_is_refused(local_cloud: LocalCloud) -> None:
     async with client(local_cloud.url, protocol="v1") as cloud:
         with pytest.raises(AuthenticationError) as info:
             await cloud.login(*MFA)
-        assert info.value.code == -23003 and "v2" in str(info.value)
+        assert info.value.code == -23003
+        assert "v2" in str(info.value)
 
 
 async def test_wrong_password_is_never_retried(local_cloud: LocalCloud) -> None:
@@ -351,7 +369,8 @@ async def test_expired_token_refreshes_once_for_100_concurrent_calls(
             for _ in range(100):
                 tg.start_soon(call)
         assert len(results) == 100
-        assert cloud.stats.refreshes == 1 and cloud.stats.logins == 1
+        assert cloud.stats.refreshes == 1
+        assert cloud.stats.logins == 1
         assert cloud.tokens.token != old
 
 
@@ -361,7 +380,8 @@ async def test_dead_refresh_token_logs_in_again_or_raises(local_cloud: LocalClou
         await cloud.login(*DEMO)
         local_cloud.clock.advance(200 * DAY_S)  # token and refresh token both expired
         await cloud.devices()  # -20651, refresh -> -20655, full login with the held password
-        assert cloud.stats.refreshes == 1 and cloud.stats.logins == 2
+        assert cloud.stats.refreshes == 1
+        assert cloud.stats.logins == 2
     local_cloud.clock.advance(200 * DAY_S)
     async with client(local_cloud.url, token_store=store) as later:  # no password this time
         with pytest.raises(TokenExpiredError) as info:
@@ -386,11 +406,13 @@ async def test_session_resumes_from_a_file_store(local_cloud: LocalCloud, tmp_pa
     async with client(local_cloud.url, token_store=store, on_tokens_changed=seen.append) as c:
         await c.login(*DEMO)
     assert (tmp_path / "tokens.json").stat().st_mode & 0o777 == 0o600
-    assert len(seen) == 1 and seen[0].username == DEMO[0]
+    assert len(seen) == 1
+    assert seen[0].username == DEMO[0]
     async with client(local_cloud.url, token_store=store) as cloud:
         assert len(await cloud.devices()) == len(EXPECTED_KINDS)
         await cloud.logout()
-        assert store.load(local_cloud.url) is None and not cloud.is_logged_in
+        assert store.load(local_cloud.url) is None
+        assert not cloud.is_logged_in
         with pytest.raises(AuthenticationError, match="not logged in"):
             await cloud.devices()
 
@@ -435,44 +457,63 @@ async def test_lockout_is_an_authentication_error(local_cloud: LocalCloud) -> No
 async def test_rate_limit_server_side_and_client_side() -> None:
     from kasacloud.server import RateLimit
 
-    config = ServerConfig(account_rate_limit=RateLimit(12, 60.0))
+    # the server allows 10 calls per second per account, in bursts of 10
+    config = ServerConfig(account_rate_limit=RateLimit(10, 1.0))
     async with LocalCloud(config=config) as server:
-        async with client(server.url, rate_limit_per_s=math.inf) as cloud:
-            await cloud.login(*DEMO)
-            with pytest.raises(Exception) as info:  # noqa: PT011 - checked just below
-                for _ in range(20):
-                    await cloud.device_list()
-            from kasacloud import RateLimitedError
+        fast = client(server.url, rate_limit_per_s=math.inf)
+        async with fast:
+            await fast.login(*DEMO)
 
-            assert isinstance(info.value, RateLimitedError) and info.value.code == -20004
-            assert cloud.stats.retries >= 2  # retried with backoff before giving up
+            async def hammer() -> None:
+                for _ in range(40):
+                    await fast.device_list()
+
+            with pytest.raises(RateLimitedError) as info:
+                await hammer()
+            assert info.value.code == -20004
+            assert fast.stats.retries == 2  # retried with backoff, then given up
+        server.clock.advance(60)  # the server's bucket refills
+        paced = client(server.url, rate_limit_per_s=8, rate_limit_burst=4)
+        async with paced:
+            await paced.login(*DEMO)
+            devices = await paced.devices()  # 1 list + 10 sysinfo reads, paced under the limit
+            for _ in range(6):
+                await paced.device_list()
+            assert len(devices) == len(EXPECTED_KINDS)
+            assert paced.stats.retries == 0
 
 
 async def test_device_timeout_is_retried_then_raised(fake_kit) -> None:
     from kasacloud import CloudTimeoutError
 
     config = ServerConfig(device_timeout_s=0.2)
-    async with LocalCloud(config=config, kit=fake_kit) as server:
-        async with client(server.url) as cloud:
-            await cloud.login(*DEMO)
-            kettle = await cloud.device("Kettle")
-            server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
-            with pytest.raises(CloudTimeoutError) as info:
-                await kettle.turn_on()
-            assert info.value.code == -20002 and cloud.stats.retries == 2
+    async with LocalCloud(config=config, kit=fake_kit) as server, client(server.url) as cloud:
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
+        with pytest.raises(CloudTimeoutError) as info:
+            await kettle.turn_on()
+        assert info.value.code == -20002
+        assert cloud.stats.retries == 2
 
 
 async def test_client_timeout(fake_kit) -> None:
     from kasacloud import CloudTimeoutError
 
-    async with LocalCloud(config=ServerConfig(device_timeout_s=30), kit=fake_kit) as server:
-        async with client(server.url, timeout_s=0.3) as cloud:
-            await cloud.login(*DEMO)
-            kettle = await cloud.device("Kettle")
-            server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
-            with pytest.raises(CloudTimeoutError) as info:
-                await kettle.turn_on()
-            assert info.value.code is None
+    # the server gives up on the device (-20002) after the client gave up on the server, so that
+    # no request is left hanging when the server stops
+    config = ServerConfig(device_timeout_s=0.6)
+    fast_fail = RetryPolicy(max_attempts=1)
+    async with (
+        LocalCloud(config=config, kit=fake_kit) as server,
+        client(server.url, timeout_s=0.3, retry=fast_fail) as cloud,
+    ):
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
+        with pytest.raises(CloudTimeoutError) as info:
+            await kettle.turn_on()
+        assert info.value.code is None
 
 
 async def test_debug_trace_has_no_secret(local_cloud: LocalCloud, caplog) -> None:
@@ -480,13 +521,16 @@ async def test_debug_trace_has_no_secret(local_cloud: LocalCloud, caplog) -> Non
     async with client(local_cloud.url) as cloud:
         await cloud.login(*DEMO)
         await (await cloud.device("Kettle")).update()
-        assert cloud.tokens is not None and cloud.tokens.refresh_token is not None
+        assert cloud.tokens is not None
+        assert cloud.tokens.refresh_token is not None
         secrets = [cloud.tokens.token.reveal(), cloud.tokens.refresh_token.reveal()]
         local_cloud.clock.advance(31 * DAY_S)
         await cloud.devices()  # a refresh, in the trace too
         secrets.append(cloud.tokens.token.reveal())
         state = repr(cloud) + repr(cloud.session) + repr(cloud.tokens)
     text = caplog.text
-    assert "getDeviceList" in text and "cloudPassword" in text  # the trace is there
+    assert "getDeviceList" in text
+    assert "cloudPassword" in text
     for secret in [*secrets, DEMO[1] + '"']:
-        assert secret not in text and secret not in state
+        assert secret not in text
+        assert secret not in state
