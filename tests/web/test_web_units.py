@@ -45,7 +45,7 @@ def test_colour_round_trip(color, hue, saturation):
 
 @pytest.mark.parametrize("bad", ["red", "#12345", "#gggggg", ""])
 def test_a_malformed_colour_is_refused(bad):
-    with pytest.raises(ValueError, match="colour|invalid literal"):
+    with pytest.raises(ValueError, match=r"colour|invalid literal"):
         hex_to_hue_saturation(bad)
 
 
@@ -76,7 +76,9 @@ def test_devices_are_grouped_by_kind_and_sorted_by_name():
 
 
 def test_state_text_and_summary():
-    strip = _device("Desk", "strip", outlets=[OutletView("a", "A", True), OutletView("b", "B", False)])
+    strip = _device(
+        "Desk", "strip", outlets=[OutletView("a", "A", True), OutletView("b", "B", False)]
+    )
     offline = DeviceView(id="g", name="Garage", model="M", kind="plug", online=False)
     plug = _device("Kettle", "plug", is_on=True, has_energy=True, power_w=1500.0)
     assert strip.state_text == "1 of 2 on"

@@ -606,6 +606,11 @@ class Dashboard:
                 status_code=404,
                 heading="No such device",
             )
+        except ValueError as error:
+            name = device_ops.name_of(session, device_id) or "The device"
+            return self._error(
+                request, session, f"“{name}” {error}.", status_code=400, heading="Energy history"
+            )
         except Exception as error:
             self._log_error("energy history", error)
             name = device_ops.name_of(session, device_id)
@@ -654,6 +659,9 @@ class Dashboard:
             points = await device_ops.energy_history(session, device_id, period)
         except TokenExpiredError:
             return await self._session_ended(request, session)
+        except ValueError as error:
+            name = device_ops.name_of(session, device_id) or "The device"
+            return JSONResponse({"error": f"“{name}” {error}."}, status_code=400)
         except Exception as error:
             status = 404 if isinstance(error, NotFoundError) else 502
             name = device_ops.name_of(session, device_id)
@@ -677,6 +685,26 @@ class Dashboard:
             log.warning("%s failed: %r", what, error)
         else:
             log.warning("%s failed: %s", what, type(error).__name__, exc_info=error)
+
+    async def server_error(self, request: Request, error: Exception) -> Response:
+        """A bug: log it, and show a plain message (never a traceback) to the browser."""
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        message = (
+            "Something went wrong in the dashboard. Try again; if it keeps happening, see its log."
+        )
+        if _wants_json(request):
+            return JSONResponse({"error": message}, status_code=500)
+        return HTMLResponse(
+            self.templates.get_template("error.html").render(
+                heading="Something went wrong",
+                message=message,
+                csrf_token="",
+                email=None,
+                flash=[],
+                request=request,
+            ),
+            status_code=500,
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -744,7 +772,11 @@ def create_app(
         Route("/devices/{device_id}/energy", dashboard.energy_page),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=dashboard.lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=dashboard.lifespan,
+        exception_handlers={Exception: dashboard.server_error},
+    )
     app.state.dashboard = dashboard
     app.add_middleware(SecurityHeaders)
     if loopback_only:

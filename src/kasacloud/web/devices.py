@@ -13,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from kasacloud.client import KasaCloud
 from kasacloud.client.errors import DeviceOfflineError, KasaCloudError, NotFoundError
+from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.web.messages import human_message
 from kasacloud.web.sessions import WebSession
 from kasacloud.web.views import DeviceView, LightView, OutletView
@@ -22,17 +24,14 @@ DAYS_SHOWN = 30
 MONTHS_SHOWN = 12
 
 
-def new_client(cloud_url: str | None, protocol: str | None) -> Any:
+def new_client(cloud_url: str | None, protocol: str | None) -> KasaCloud:
     """A signed-out :class:`kasacloud.KasaCloud` whose tokens stay in this process's memory."""
-    from kasacloud import KasaCloud
-    from kasacloud.client.tokens import MemoryTokenStore
-
-    options: dict[str, Any] = {"token_store": MemoryTokenStore()}
-    if cloud_url is not None:
-        options["cloud_url"] = cloud_url
-    if protocol is not None:
-        options["protocol"] = protocol
-    return KasaCloud(**options)
+    return KasaCloud(
+        url=cloud_url,
+        protocol="v1" if protocol == "v1" else "v2",
+        # Explicit, though it is the default: the dashboard never writes a token to disk.
+        token_store=MemoryTokenStore(),
+    )
 
 
 async def login(client: Any, email: str, password: str) -> None:
@@ -46,8 +45,11 @@ async def verify_login(client: Any, challenge: Any, code: str) -> None:
 
 
 async def close_client(client: Any) -> None:
-    """Close a client's connections (its tokens go with it: they were only in memory)."""
-    await client.aclose()
+    """Forget a client's tokens and close its connections."""
+    try:
+        await client.logout()
+    finally:
+        await client.aclose()
 
 
 # -- reading devices -----------------------------------------------------------------------------
@@ -158,14 +160,25 @@ async def _read(device: Any) -> DeviceView:
 async def read_all(session: WebSession) -> list[DeviceView]:
     """Every device of the account, each updated (one passthrough each, concurrently).
 
+    The page polls this every few seconds, so it costs one device list plus one update per
+    device: the library's device objects are kept in the session and rebuilt only when the list
+    changed (a device added, removed, gone offline or back online).
+
     A device that fails to answer becomes an offline or "not responding" view; only errors about
     the account itself (an expired session, the cloud unreachable) propagate.
     """
-    devices = await session.client.devices()
+    client = session.client
+    entries = await client.device_list()
+    listed = {str(e.get("deviceId")): e.get("status") == 1 for e in entries}
     cache = _cache(session)
-    cache.clear()
-    cache.update({d.device_id: d for d in devices})
-    return list(await asyncio.gather(*(_read(d) for d in devices)))
+    if set(listed) != set(cache) or any(
+        online != cache[device_id].is_online for device_id, online in listed.items()
+    ):
+        devices = await client.devices()
+        cache.clear()
+        cache.update({d.device_id: d for d in devices})
+    ordered = [cache[device_id] for device_id in listed if device_id in cache]
+    return list(await asyncio.gather(*(_read(d) for d in ordered)))
 
 
 async def _device(session: WebSession, device_id: str) -> Any:
@@ -272,7 +285,7 @@ async def energy_history(session: WebSession, device_id: str, period: str) -> li
     device = await _device(session, device_id)
     meters = _meters(device)
     if not meters:
-        raise ValueError("it has no energy meter")
+        raise ValueError("has no energy meter")
     today = _today(device)
     totals: dict[str, float] = {}
     if period == "days":

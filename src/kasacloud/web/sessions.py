@@ -89,6 +89,10 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def all(self) -> list[WebSession]:
+        """Every session held (for diagnostics and tests)."""
+        return list(self._sessions.values())
+
     def get(self, session_id: str | None) -> WebSession | None:
         """The live session with this id, or ``None``."""
         if not session_id:

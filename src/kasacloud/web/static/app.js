@@ -23,7 +23,10 @@
     if (messages) messages.replaceChildren();
   }
 
-  // Replace a tile with its fresh rendering, keeping keyboard focus on the same control.
+  // Replace a tile with its fresh rendering, keeping keyboard focus on the same control (the
+  // controls of a tile are the same before and after, so their position identifies them).
+  const FOCUSABLE = 'button, input:not([type="hidden"]), a[href], select, textarea';
+
   function replaceTile(html) {
     const template = document.createElement("template");
     template.innerHTML = html.trim();
@@ -32,21 +35,13 @@
     const old = document.getElementById(fresh.id);
     if (!old) return;
     const active = document.activeElement;
-    let focusKey = null;
-    if (active && old.contains(active)) {
-      const form = active.closest("form");
-      const outlet = form ? form.querySelector('input[name="outlet"]') : null;
-      focusKey = { id: active.id, outlet: outlet ? outlet.value : null, tag: active.tagName };
-    }
+    const focusIndex = active && old.contains(active)
+      ? Array.from(old.querySelectorAll(FOCUSABLE)).indexOf(active)
+      : -1;
     old.replaceWith(fresh);
-    if (focusKey) {
-      let target = null;
-      if (focusKey.id) target = document.getElementById(focusKey.id);
-      if (!target && focusKey.outlet) {
-        const input = fresh.querySelector('input[name="outlet"][value="' + CSS.escape(focusKey.outlet) + '"]');
-        target = input ? input.form.querySelector("button") : null;
-      }
-      if (!target) target = fresh.querySelector("button.switch, input, a");
+    if (focusIndex >= 0) {
+      const controls = fresh.querySelectorAll(FOCUSABLE);
+      const target = controls[Math.min(focusIndex, controls.length - 1)];
       if (target) target.focus();
     }
   }

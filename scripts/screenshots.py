@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Regenerate the dashboard's screenshots: docs/screenshots/desktop.png and phone.png.
+
+Starts a local cloud with the demo house and the dashboard, signs in with Debian's Chromium
+(through Playwright), and photographs the device page at desktop and phone sizes. Run it from the
+repository's virtualenv::
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
+
+The images are kept small (well under 300 KB each): PNG at a device scale factor of 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from kasacloud.server import LocalCloud
+from kasacloud.web import DashboardServer
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SIZES = {
+    "desktop": ({"width": 1280, "height": 860}, False),
+    "phone": ({"width": 390, "height": 844}, True),
+}
+MAX_BYTES = 300_000
+
+
+def main(argv: list[str]) -> int:
+    """Take the screenshots; return an exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (
+        LocalCloud() as cloud,
+        DashboardServer(cloud.url, poll_interval_s=60) as dashboard,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        for name, (viewport, mobile) in SIZES.items():
+            context = browser.new_context(
+                viewport=viewport, device_scale_factor=1, is_mobile=mobile, has_touch=mobile
+            )
+            page = context.new_page()
+            page.goto(dashboard.url)
+            page.get_by_label("E-mail address").fill("demo@example.com")
+            page.get_by_label("Password").fill("demo")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Your devices")).to_be_visible()
+            path = args.out / f"{name}.png"
+            page.screenshot(path=str(path), full_page=False)
+            size = path.stat().st_size
+            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size} bytes")
+            if size > MAX_BYTES:
+                print(f"{path} is larger than {MAX_BYTES} bytes", file=sys.stderr)
+                return 1
+            context.close()
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
