@@ -84,7 +84,7 @@ def test_seed_is_applied_once(tmp_path: Path, device_kit: DeviceKit | None) -> N
 # --- kill -9 --------------------------------------------------------------------------------
 
 
-def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+def _start(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -96,6 +96,7 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
             "--data-dir",
             str(data_dir),
             "--no-rate-limit",
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -116,7 +117,7 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
         except queue.Empty:
             proc.kill()
             pytest.fail("kasacloud serve did not print its URL")
-        if match := re.search(r" at (http://127\.0\.0\.1:\d+)", line):
+        if match := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
             return proc, match.group(1)
 
 
@@ -196,6 +197,21 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
                     assert _relay(api, token, device) in allowed
                 checked += 1
             assert checked >= 2
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean shutdown
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_serve_builds_app_server_url_from_public_url(tmp_path: Path) -> None:
+    public = "https://eu-wap.cloud.example.test"
+    proc, url = _start(tmp_path, "--public-url", public)
+    try:
+        with Api(url) as api:
+            devices = api.devices(api.token())
+            assert {d["appServerUrl"] for d in devices} == {public}
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        assert proc.wait(timeout=20) == 0  # Ctrl-C / SIGTERM: a clean shutdown

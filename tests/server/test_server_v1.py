@@ -259,3 +259,12 @@ def test_http_stack_is_real(shared_cloud: LocalCloud) -> None:
     # The URL is a real loopback port: a plain httpx call from outside the test helpers works.
     r = httpx.post(shared_cloud.url + "/", json={"method": "helloCloud"}, timeout=10)
     assert r.json() == {"error_code": 0, "result": {}}
+
+
+@pytest.mark.anyio
+async def test_local_cloud_as_async_context_manager(device_kit: object) -> None:
+    async with LocalCloud(kit=device_kit) as cloud:  # type: ignore[arg-type]
+        async with httpx.AsyncClient(timeout=10) as client:
+            r = await client.post(cloud.url + "/", json={"method": "helloCloud"})
+        assert r.json()["error_code"] == 0
+        assert cloud.mfa_codes("demo@example.com") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 from pathlib import Path
 
 import click
@@ -121,7 +122,7 @@ def serve(
     except OSError as exc:
         service.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    _banner(service)
+    _banner(service, sockets)
     try:
         make_server(service).run(sockets=sockets)
     finally:
@@ -134,9 +135,13 @@ def _one_line(exc: Exception) -> str:
     return text if len(text) < 300 else text[:297] + "..."
 
 
-def _banner(service: CloudService) -> None:
-    for region in service.config.regions:
-        click.echo(f"kasacloud serve: {region} at {service.region_urls[region]}")
+def _banner(service: CloudService, sockets: list[socket.socket]) -> None:
+    for region, sock in zip(service.config.regions, sockets, strict=True):
+        host, port = sock.getsockname()[:2]
+        local = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        public = service.region_urls[region]
+        shown = "" if public == local else f" (public URL {public})"
+        click.echo(f"kasacloud serve: {region} listening on {local}{shown}")
     demo = service.accounts.by_email(DEMO_EMAIL)
     if demo is not None:
         n = len(service.registry.of(demo))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
+import threading
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -56,6 +60,27 @@ def bind_regions(
     return sockets
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, but Ctrl-C and SIGTERM end it cleanly, with exit status 0.
+
+    uvicorn re-raises a caught signal after its graceful shutdown, which turns Ctrl-C into a
+    KeyboardInterrupt and SIGTERM into death by signal before the store is closed.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
 def make_server(service: CloudService, *, access_log: bool = False) -> uvicorn.Server:
     """A uvicorn server for the service's app.
 
@@ -69,4 +94,4 @@ def make_server(service: CloudService, *, access_log: bool = False) -> uvicorn.S
         server_header=False,
         timeout_graceful_shutdown=5,
     )
-    return uvicorn.Server(config)
+    return _Server(config)

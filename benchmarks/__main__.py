@@ -1,0 +1,36 @@
+"""Run the benchmarks: ``python -m benchmarks`` runs all, ``python -m benchmarks server`` one.
+
+Each benchmark is a module of this package with a ``main(argv) -> int``; add a line to BENCHMARKS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS: dict[str, str] = {
+    "server": "benchmarks.server",
+}
+
+
+def main(argv: list[str]) -> int:
+    names = [a for a in argv if not a.startswith("-")] or list(BENCHMARKS)
+    options = [a for a in argv if a.startswith("-")]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    status = 0
+    for name in names:
+        try:
+            module = importlib.import_module(BENCHMARKS[name])
+        except ModuleNotFoundError as exc:
+            print(f"benchmark {name}: not available ({exc})")
+            status = 1
+            continue
+        status |= module.main(options)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
