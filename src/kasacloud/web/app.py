@@ -607,9 +607,9 @@ class Dashboard:
                 heading="No such device",
             )
         except ValueError as error:
-            name = device_ops.name_of(session, device_id) or "The device"
+            subject = device_ops.name_of(session, device_id) or "The device"
             return self._error(
-                request, session, f"“{name}” {error}.", status_code=400, heading="Energy history"
+                request, session, f"“{subject}” {error}.", status_code=400, heading="Energy history"
             )
         except Exception as error:
             self._log_error("energy history", error)
@@ -660,8 +660,8 @@ class Dashboard:
         except TokenExpiredError:
             return await self._session_ended(request, session)
         except ValueError as error:
-            name = device_ops.name_of(session, device_id) or "The device"
-            return JSONResponse({"error": f"“{name}” {error}."}, status_code=400)
+            subject = device_ops.name_of(session, device_id) or "The device"
+            return JSONResponse({"error": f"“{subject}” {error}."}, status_code=400)
         except Exception as error:
             status = 404 if isinstance(error, NotFoundError) else 502
             name = device_ops.name_of(session, device_id)
