@@ -1,0 +1,118 @@
+"""The real ``kasacloud`` executable: exit codes, output without a terminal, demo, progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import CLEAN_ENV, DEMO_EMAIL, DEMO_PASSWORD, Kc
+
+from kasacloud.server import LocalCloud, RateLimit, ServerConfig
+
+
+def _env(config_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    env["KASACLOUD_CONFIG_DIR"] = str(config_dir)
+    return env
+
+
+def _kasacloud(config_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kasacloud", *args],
+        env=_env(config_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_exit_codes_and_plain_output_of_the_real_process(
+    cloud: LocalCloud, signed_in_dir: Path, tmp_path: Path
+) -> None:
+    ok = _kasacloud(signed_in_dir, "devices")
+    assert ok.returncode == 0
+    assert "\x1b[" not in ok.stdout  # no colour without a terminal
+    assert "Kettle" in ok.stdout
+    assert _kasacloud(signed_in_dir, "devices", "--bogus").returncode == 2
+    assert _kasacloud(signed_in_dir, "info", "nothing like it").returncode == 4
+    assert _kasacloud(signed_in_dir, "on", "Garage").returncode == 5
+    not_signed = _kasacloud(tmp_path, "--cloud", cloud.url, "devices")
+    assert not_signed.returncode == 3
+    assert "Traceback" not in not_signed.stderr
+    unreachable = _kasacloud(tmp_path, "--cloud", "http://127.0.0.1:9", "--username", "a@b.c",
+                             "--password", "x", "--timeout", "2", "devices")  # fmt: skip
+    assert unreachable.returncode == 8
+    error = json.loads(_kasacloud(signed_in_dir, "--json", "on", "Garage").stderr)
+    assert error["exit_code"] == 5
+
+
+def test_rate_limited_is_exit_6(kc: Kc) -> None:
+    config = ServerConfig(account_rate_limit=RateLimit(4, 3600.0))
+    with LocalCloud(config=config) as limited:
+        login = f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n"
+        assert kc("--cloud", limited.url, "login", input=login).code == 0
+        codes = [kc("on", "Hall lamp").code for _ in range(4)]
+    assert codes[-1] == 6
+    assert set(codes) <= {0, 6}
+
+
+def test_progress_bar_only_on_a_terminal(signed_in_dir: Path, tmp_path: Path) -> None:
+    main, replica = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kasacloud", "export", "Fridge", "-o", str(tmp_path / "e.csv")],
+        env={**_env(signed_in_dir), "TERM": "xterm", "COLUMNS": "100"},
+        stdout=subprocess.PIPE,
+        stderr=replica,
+        text=True,
+    )
+    os.close(replica)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(main)
+    assert proc.returncode == 0
+    assert b"Reading energy history" in b"".join(chunks)
+    piped = _kasacloud(signed_in_dir, "export", "Fridge", "-o", str(tmp_path / "f.csv"))
+    assert "Reading energy history" not in piped.stderr
+
+
+def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kasacloud", "demo"],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    banner = []
+    for line in proc.stdout:
+        banner.append(line)
+        if "Ctrl-C" in line:
+            break
+    text = "".join(banner)
+    assert "Cloud:      http://127.0.0.1:" in text
+    assert "Dashboard:" in text
+    assert "kasacloud devices" in text
+    # the CLI is signed in: another process lists the demo house without a password
+    listed = _kasacloud(tmp_path, "--json", "devices")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)["devices"]) >= 10
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "stopped" in out
+    assert not (tmp_path / "profile.json").exists()  # the profile from before (none) is back
