@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kasacloud.server import LocalCloud
+from kasacloud.server import LocalCloud, ServerConfig
 from kasacloud.server.devices import DemoDevice, DeviceKit
 
 
@@ -162,5 +162,8 @@ def local_cloud() -> Iterator[LocalCloud]:
 
 @pytest.fixture(scope="session")
 def shared_cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(kit=_default_kit()) as cloud:
+    # Rate limits off: the whole session's tests share one account and terminal here; tests of
+    # the limits start a cloud of their own with the limits they need.
+    config = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+    with LocalCloud(config=config, kit=_default_kit()) as cloud:
         yield cloud

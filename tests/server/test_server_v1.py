@@ -103,6 +103,8 @@ def test_device_list_has_every_field(shared: tuple[Api, str], shared_cloud: Loca
         assert len(device["deviceId"]) == 40
         assert device["status"] in (0, 1)
         assert device["isSameRegion"] is True
+        for key in ("deviceType", "fwVer", "deviceName", "deviceModel", "deviceMac", "oemId"):
+            assert device[key], key
     assert {d["status"] for d in devices} == {0, 1}  # the demo house has an unplugged device
 
 

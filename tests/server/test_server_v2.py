@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -134,7 +135,10 @@ def _mfa_login(api: Api, terminal: str = TERMINAL) -> dict:
     return api.signed(ACCOUNT + "login", api.v2_login_body(*MFA, terminal=terminal))
 
 
-def test_mfa_login_flow(api: Api, local_cloud: LocalCloud) -> None:
+def test_mfa_login_flow(
+    api: Api, local_cloud: LocalCloud, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     answer = _mfa_login(api)
     # The nested form: outer 0, result.errorCode "-20677" (a string), as PROTOCOL.md shows.
     assert answer["error_code"] == 0
@@ -173,6 +177,9 @@ def test_mfa_login_flow(api: Api, local_cloud: LocalCloud) -> None:
     assert again["error_code"] == 0
     assert again["result"]["token"]
     assert _mfa_login(api, terminal="another-terminal")["result"]["errorCode"] == "-20677"
+    server_log = [r.getMessage() for r in caplog.records if r.name.startswith("kasacloud")]
+    assert any("verification code" in line for line in server_log)
+    assert not any(codes[0] in line for line in server_log)
 
 
 def test_mfa_code_expires_and_process_is_single_use(api: Api, local_cloud: LocalCloud) -> None:
