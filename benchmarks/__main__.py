@@ -10,6 +10,7 @@ import sys
 
 BENCHMARKS: dict[str, str] = {
     "server": "benchmarks.server",
+    "client": "benchmarks.client",
 }
 
 
