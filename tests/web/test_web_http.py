@@ -219,3 +219,13 @@ def test_sign_out_forgets_the_session(http):
     response = http.post("/signout", data={"csrf_token": token})
     assert response.status_code == 303
     assert http.get("/").status_code == 303
+
+
+def test_an_unreachable_cloud_is_a_readable_message():
+    with (
+        DashboardServer("http://127.0.0.1:9") as dead,
+        httpx.Client(base_url=dead.url, timeout=60) as client,
+    ):
+        response = sign_in(client)
+    assert response.status_code == 502
+    assert "The cloud cannot be reached" in response.text
