@@ -84,29 +84,74 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+class _Connection:
+    """A bare HTTP/1.1 keep-alive connection: the load generator must cost less than the server.
+
+    httpx is used for setup; in the timed loop it would be the bottleneck, hiding the server's
+    own cost (and pushing the ratio towards 1).
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, url: str) -> _Connection:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer)
+
+    async def post(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _raw_request(url: str, body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body).encode()
+    host = url.removeprefix("http://")
+    return (
+        f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    ).encode() + payload
+
+
 async def _load(name: str, url: str, body: dict[str, Any], opts: dict[str, Any]) -> Result:
-    limits = httpx.Limits(max_connections=opts["concurrency"])
+    request = _raw_request(url, body)
     latencies: list[float] = []
     errors = 0
     remaining = int(opts["requests"])
-    deadline = time.perf_counter() + float(opts["seconds"])
-    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
-        for _ in range(50):  # warm up connections and caches
-            await client.post(url + "/", json=body)
+    connections = [await _Connection.open(url) for _ in range(int(opts["concurrency"]))]
+    try:
+        for conn in connections:  # warm up
+            for _ in range(5):
+                await conn.post(request)
+        deadline = time.perf_counter() + float(opts["seconds"])
 
-        async def worker() -> None:
+        async def worker(conn: _Connection) -> None:
             nonlocal remaining, errors
             while remaining > 0 and time.perf_counter() < deadline:
                 remaining -= 1
                 started = time.perf_counter()
-                r = await client.post(url + "/", json=body)
+                status, answer = await asyncio.wait_for(conn.post(request), timeout=10)
                 latencies.append((time.perf_counter() - started) * 1000)
-                if r.status_code != 200 or r.json().get("error_code") != 0:
+                if status != 200 or json.loads(answer).get("error_code") != 0:
                     errors += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(int(opts["concurrency"]))))
+        await asyncio.gather(*(worker(c) for c in connections))
         elapsed = time.perf_counter() - started
+    finally:
+        for conn in connections:
+            conn.close()
     return Result(name, len(latencies), elapsed, latencies, errors)
 
 
