@@ -57,6 +57,8 @@ class FakeDevice:
         self.revision = 0
         self.online = True
         self.hang = False
+        self.fault: int | None = None
+        self.broken = False
 
     def cloud_info(self) -> dict[str, Any]:
         digest = hashlib.sha256(self.device_id.encode()).hexdigest().upper()
@@ -87,6 +89,12 @@ class FakeDevice:
             import anyio
 
             await anyio.sleep(3600)
+        if self.fault is not None:
+            from kasacloud.server.faults import Fault
+
+            raise Fault(self.fault)
+        if self.broken:
+            raise RuntimeError("the device's own bug")
         out: dict[str, Any] = {}
         children = (request.get("context") or {}).get("child_ids")
         for module, methods in request.items():
