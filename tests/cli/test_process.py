@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -90,8 +91,13 @@ def test_progress_bar_only_on_a_terminal(signed_in_dir: Path, tmp_path: Path) ->
 
 
 def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    # the demo's usual port is taken (say, by another demo): it takes a free one and says so
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    taken_port = taken.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kasacloud", "demo"],
+        [sys.executable, "-m", "kasacloud", "demo", "--port", str(taken_port), "--web-port", "0"],
         env=_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -105,6 +111,7 @@ def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: P
             break
     text = "".join(banner)
     assert "Cloud:      http://127.0.0.1:" in text
+    assert f"127.0.0.1:{taken_port}\n" not in text
     assert "Dashboard:" in text
     assert "kasacloud devices" in text
     # the CLI is signed in: another process lists the demo house without a password
@@ -113,6 +120,8 @@ def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: P
     assert len(json.loads(listed.stdout)["devices"]) >= 10
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    taken.close()
     assert proc.returncode == 0, err
+    assert f"Port {taken_port} is taken" in err
     assert "stopped" in out
     assert not (tmp_path / "profile.json").exists()  # the profile from before (none) is back

@@ -9,8 +9,11 @@ session is not touched), prints what to try from another terminal, and runs unti
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
+import shutil
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +32,8 @@ from kasacloud.server import LocalCloud
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo account's password is public on purpose
 MFA_EMAIL = "mfa@example.com"
+CLOUD_PORT = 8080
+DASHBOARD_PORT = 8000
 
 TRY = (
     "kasacloud devices",
@@ -45,7 +50,7 @@ TRY = (
 
 
 @contextlib.contextmanager
-def _dashboard(cloud_url: str, enabled: bool) -> Iterator[str | None]:
+def _dashboard(cloud_url: str, enabled: bool, port: int) -> Iterator[str | None]:
     """The dashboard in a thread, if it is installed and wanted; yields its URL (or None)."""
     if not enabled:
         yield None
@@ -55,10 +60,43 @@ def _dashboard(cloud_url: str, enabled: bool) -> Iterator[str | None]:
     except ImportError:
         yield None
         return
-    with DashboardServer(
-        cloud_url, signin_hint=f"Demo account: {DEMO_EMAIL}, password {DEMO_PASSWORD!r}"
-    ) as dashboard:
+    hint = f"Demo account: {DEMO_EMAIL}, password {DEMO_PASSWORD!r}"
+    try:
+        dashboard = DashboardServer(cloud_url, port=port, signin_hint=hint).start()
+    except OSError:
+        if not port:
+            raise
+        output.note(f"Port {port} is taken; the dashboard takes a free port instead.")
+        dashboard = DashboardServer(cloud_url, port=0, signin_hint=hint).start()
+    try:
         yield dashboard.url
+    finally:
+        dashboard.stop()
+
+
+def _start_cloud(data_dir: Path | None, port: int) -> LocalCloud:
+    """The demo cloud on ``port``, or on a free port when that one is taken."""
+    try:
+        return LocalCloud(data_dir=data_dir, port=port).start()
+    except OSError:
+        if not port:
+            raise
+        output.note(f"Port {port} is taken; the demo cloud takes a free port instead.")
+        return LocalCloud(data_dir=data_dir, port=0).start()
+
+
+def _command_name() -> str:
+    """How to run ``kasacloud`` from another terminal: bare when it is on PATH, else its path.
+
+    ``python3 dev.py demo`` runs from a virtualenv that is not on the user's PATH.
+    """
+    script = Path(sys.executable).parent / "kasacloud"
+    on_path = shutil.which("kasacloud")
+    if script.exists() and (on_path is None or Path(on_path).resolve() != script.resolve()):
+        with contextlib.suppress(ValueError):  # another drive on Windows
+            return shlex.quote(os.path.relpath(script))
+        return shlex.quote(str(script))
+    return "kasacloud"
 
 
 @contextlib.contextmanager
@@ -93,6 +131,7 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
     prefix = ""
     if current.config_dir is not None:
         prefix = f"KASACLOUD_CONFIG_DIR={shlex.quote(str(current.config_dir))} "
+    command = _command_name()
     lines = [
         "kasacloud demo is running.",
         "",
@@ -102,7 +141,10 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
         f"              {MFA_EMAIL} has 2-step verification (same password)",
         "",
         "Try, from another terminal:",
-        *(f"  {prefix}{line.format(month=month)}" for line in TRY),
+        *(
+            f"  {prefix}{command}{line.format(month=month).removeprefix('kasacloud')}"
+            for line in TRY
+        ),
         "",
         "Press Ctrl-C to stop.",
     ]
@@ -112,17 +154,34 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
 @click.command("demo")
 @click.option("--no-web", is_flag=True, help="Do not start the dashboard.")
 @click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=CLOUD_PORT,
+    show_default=True,
+    help="The demo cloud's port (a free one when taken; 0: any free port).",
+)
+@click.option(
+    "--web-port",
+    type=click.IntRange(0, 65535),
+    default=DASHBOARD_PORT,
+    show_default=True,
+    help="The dashboard's port (a free one when taken; 0: any free port).",
+)
+@click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo cloud's state here between runs [default: a temporary dir].",
 )
-def demo(no_web: bool, data_dir: Path | None) -> None:
+def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None) -> None:
     """Run the local cloud with the demo house, the dashboard, and a signed-in CLI, until Ctrl-C."""
     current = settings()
 
     def produce() -> Any:
         _stop_on_sigterm()
-        with LocalCloud(data_dir=data_dir) as cloud, _profile_restored(current.directory):
+        cloud = _start_cloud(data_dir, port)
+        with contextlib.ExitStack() as stack:
+            stack.callback(cloud.stop)
+            stack.enter_context(_profile_restored(current.directory))
             demo_settings = Settings(
                 cloud_url=cloud.url,
                 protocol=current.protocol,
@@ -138,7 +197,7 @@ def demo(no_web: bool, data_dir: Path | None) -> None:
                 )
 
             anyio.run(sign_in)
-            with _dashboard(cloud.url, not no_web) as dashboard_url:
+            with _dashboard(cloud.url, not no_web, web_port) as dashboard_url:
                 click.echo(_banner(current, cloud.url, dashboard_url))
                 try:
                     threading.Event().wait()

@@ -42,6 +42,7 @@ class LocalCloud:
         regions: regions to serve (overrides ``config.regions``); the first is the default.
         devices: extra device files (captures or profiles) bound to the first account.
         kit: where devices come from (default: :mod:`kasacloud.sim`).
+        port: the first region's port (region *n* gets ``port + n``); 0: free ports.
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class LocalCloud:
         *,
         devices: Sequence[str | Path] = (),
         kit: DeviceKit | None = None,
+        port: int = 0,
     ) -> None:
         config = config or ServerConfig()
         if regions is not None:
@@ -63,6 +65,7 @@ class LocalCloud:
         self._data_dir = Path(data_dir) if data_dir is not None else None
         self._devices = tuple(devices)
         self._kit = kit
+        self._port = port
         self._tmp: str | None = None
         self._service: CloudService | None = None
         self._thread: threading.Thread | None = None
@@ -89,7 +92,11 @@ class LocalCloud:
             self._cleanup_tmp()
             raise
         self._service = service
-        sockets = bind_regions(service, "127.0.0.1", 0)
+        try:
+            sockets = bind_regions(service, "127.0.0.1", self._port)
+        except BaseException:
+            self.stop()
+            raise
         self._server = make_server(service)
         self._thread = threading.Thread(
             target=self._server.run,
