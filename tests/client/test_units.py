@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from captures import capture_params
 from kasacloud import (
     AmbiguousDeviceError,
     AuthenticationError,
@@ -41,11 +42,6 @@ from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.selector import select
 from kasacloud.client.tokens import KeyringTokenStore, installation_terminal_id
 from kasacloud.protocol.errors import ERRORS, Retry
-
-CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "kasa-iot"
-if not CAPTURES.is_dir():  # CI keeps the shared folder beside the checkout
-    CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "kasa-iot"
-
 
 # ---- secrets and redaction --------------------------------------------------------------------
 
@@ -219,12 +215,7 @@ EXPECTED_CLASS = {
 }  # fmt: skip
 
 
-def captures() -> list[Path]:
-    return sorted(CAPTURES.glob("*.json")) if CAPTURES.is_dir() else []
-
-
-@pytest.mark.skipif(not captures(), reason="../shared/fixtures/kasa-iot is not beside the checkout")
-@pytest.mark.parametrize("path", captures(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", capture_params())
 def test_device_class_from_capture_and_from_list_entry(path: Path) -> None:
     data = json.loads(path.read_text())
     sysinfo = data["system"]["get_sysinfo"]

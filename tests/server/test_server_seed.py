@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from server_helpers import Api
 
+from captures import require_captures
 from kasacloud.server import LocalCloud
 from kasacloud.server.devices import DeviceKit
 from kasacloud.server.seed import SeedError, load_seed, parse_seed
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "kasa-iot"
 
 
 def test_count_generates_aliases() -> None:
@@ -103,9 +103,8 @@ def test_a_thousand_devices(device_kit: DeviceKit | None) -> None:
         assert {d["alias"] for d in devices} == {f"Plug {n}" for n in range(1, 1001)}
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="the shared captures are not here")
 def test_device_from_a_capture_is_bound_to_the_demo_account(tmp_path: Path) -> None:
-    capture = sorted(FIXTURES.glob("HS110*.json"))[0]
+    capture = sorted(require_captures().glob("HS110*.json"))[0]
     with LocalCloud(devices=[capture], data_dir=tmp_path) as cloud, Api(cloud.url) as api:
         token = api.token()
         models = [d["deviceModel"] for d in api.devices(token)]

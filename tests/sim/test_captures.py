@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sim_helpers import call, shape, sysinfo
 
-from conftest import FIXTURES_DIR, capture_params
+from captures import CAPTURES_DIR as FIXTURES_DIR
+from captures import capture_params
 from kasacloud.sim import Profile, SimClock, build_device, load_profile, new_device_id
 from kasacloud.sim.profile import MASKED_NAME
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sim_helpers import call, shape, shape_matches, sysinfo
 
-from conftest import FIXTURES_DIR, capture_params
+from captures import CAPTURES_DIR as FIXTURES_DIR
+from captures import capture_params
 from kasacloud.sim import (
     DEMO_HOUSE,
     SimClock,
