@@ -181,6 +181,24 @@ async def test_energy_is_normalized_and_history_reads(local_cloud: LocalCloud) -
         assert sum(m.energy_kwh for m in months) > 0
 
 
+async def test_energy_history_defaults_to_the_devices_month_not_this_computers(
+    local_cloud: LocalCloud,
+) -> None:
+    local_cloud.clock.advance(45 * DAY_S)  # the devices' clock is now in another month
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        fridge = await cloud.device("Fridge")
+        await fridge.update()
+        assert fridge.time is not None
+        device_day = fridge.time.date()
+        assert fridge.energy is not None
+        days = await fridge.energy.get_daily()
+        assert {(d.date.year, d.date.month) for d in days} == {(device_day.year, device_day.month)}
+        assert device_day in {d.date for d in days}
+        months = await fridge.energy.get_monthly()
+        assert {m.year for m in months} == {device_day.year}
+
+
 async def test_rules_list_add_edit_delete(local_cloud: LocalCloud) -> None:
     from kasacloud import AwayRule, CountdownRule, ScheduleRule
 

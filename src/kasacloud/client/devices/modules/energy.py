@@ -45,17 +45,29 @@ class Energy(Module):
         assert self.realtime is not None
         return self.realtime
 
+    def _today(self) -> dt.date:
+        """The device's own date, read by the last update; else this computer's.
+
+        A device's clock (and time zone) may differ from this computer's, and "this month" means
+        the device's month: that is how its history is kept.
+        """
+        for holder in (self.device, getattr(self.device, "parent", None)):
+            device_time = getattr(holder, "time", None)
+            if isinstance(device_time, dt.datetime):
+                return device_time.date()
+        return dt.date.today()
+
     async def get_daily(self, year: int | None = None, month: int | None = None) -> list[EnergyDay]:
-        """Energy per day of ``year``-``month`` (default: this month); devices keep ~30 days."""
-        today = dt.date.today()
+        """Energy per day of ``year``-``month`` (default: the device's month); ~30 days kept."""
+        today = self._today()
         result = await self.call(
             C.GET_DAYSTAT, {"year": year or today.year, "month": month or today.month}
         )
         return days_from_raw(result)
 
     async def get_monthly(self, year: int | None = None) -> list[EnergyMonth]:
-        """Energy per month of ``year`` (default: this year)."""
-        result = await self.call(C.GET_MONTHSTAT, {"year": year or dt.date.today().year})
+        """Energy per month of ``year`` (default: the device's year)."""
+        result = await self.call(C.GET_MONTHSTAT, {"year": year or self._today().year})
         return months_from_raw(result)
 
     async def erase_stats(self) -> None:
