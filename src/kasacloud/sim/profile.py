@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from kasacloud.protocol import commands
+from kasacloud.protocol.models import color_temp_range_k
 
 JsonDict = dict[str, Any]
 
@@ -39,22 +40,6 @@ MASKED_NAME: Final = "#MASKED_NAME#"
 """What the captures' publisher put in place of every alias."""
 
 RULE_CAPABILITIES: Final = ("schedule", "count_down", "anti_theft")
-
-# Colour temperature ranges in kelvin, as the bulbs enforce them (PROTOCOL.md section 5 and
-# python-kasa's model table). Keyed by model without region.
-COLOR_TEMP_RANGES_K: Final[dict[str, tuple[int, int]]] = {
-    "LB120": (2500, 6500),
-    "LB130": (2500, 9000),
-    "LB230": (2500, 9000),
-    "KL120": (2700, 5000),
-    "KL125": (2500, 6500),
-    "KL130": (2500, 9000),
-    "KL135": (2500, 6500),
-    "KL400": (2500, 9000),
-    "KL420": (2500, 9000),
-    "KL430": (2500, 9000),
-}
-DEFAULT_COLOR_TEMP_RANGE_K: Final = (2700, 6500)
 
 # Typical load behind each kind of device when on, in watts: what the simulated energy meters
 # draw unless the profile says otherwise. A plug's load is whatever is plugged into it.
@@ -294,7 +279,7 @@ class Profile:
         base = model_base(model)
         ct_range: tuple[int, int] | None = None
         if sysinfo.get("is_variable_color_temp"):
-            ct_range = COLOR_TEMP_RANGES_K.get(base, DEFAULT_COLOR_TEMP_RANGE_K)
+            ct_range = color_temp_range_k(base)
         details = static.get(commands.LIGHTING, static.get(commands.LIGHT_STRIP, {})).get(
             commands.GET_LIGHT_DETAILS, {}
         )

@@ -11,7 +11,6 @@ from kasacloud.client.devices.modules.light import (
     DimmerLight,
     Light,
     LightStripLight,
-    color_temp_range_k,
 )
 from kasacloud.client.devices.modules.relay import Relay
 from kasacloud.client.devices.modules.rules import (
@@ -24,6 +23,7 @@ from kasacloud.client.devices.modules.rules import (
     ScheduleRule,
 )
 from kasacloud.client.devices.modules.time import Time
+from kasacloud.protocol.models import color_temp_range_k
 
 __all__ = [
     "HSV",

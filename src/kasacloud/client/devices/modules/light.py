@@ -11,30 +11,7 @@ from typing import Any, NamedTuple
 from kasacloud.client import errors as E
 from kasacloud.client.devices.modules.base import Module
 from kasacloud.protocol import commands as C
-
-COLOR_TEMP_RANGES_K: dict[str, tuple[int, int]] = {
-    "LB120": (2500, 6500),
-    "LB130": (2500, 9000),
-    "LB230": (2500, 9000),
-    "KB130": (2500, 9000),
-    "KL120": (2700, 5000),
-    "KL125": (2500, 6500),
-    "KL130": (2500, 9000),
-    "KL135": (2500, 6500),
-    "KL400": (2500, 9000),
-    "KL420": (2500, 9000),
-    "KL430": (2500, 9000),
-}
-"""Colour temperature range by model prefix (PROTOCOL.md section 5 and public device data)."""
-
-DEFAULT_COLOR_TEMP_RANGE_K = (2700, 5000)
-"""For a tunable model not in the table: the narrowest common range, so a value never fails."""
-
-
-def color_temp_range_k(model: str) -> tuple[int, int]:
-    """The colour temperature range of ``model`` (e.g. ``"KL130(EU)"``)."""
-    prefix = model.split("(")[0].strip().upper()
-    return COLOR_TEMP_RANGES_K.get(prefix, DEFAULT_COLOR_TEMP_RANGE_K)
+from kasacloud.protocol.models import color_temp_range_k
 
 
 class HSV(NamedTuple):
