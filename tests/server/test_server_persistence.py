@@ -52,6 +52,9 @@ def test_state_survives_a_restart(tmp_path: Path, device_kit: DeviceKit | None) 
         assert len(listed) == count
         assert listed[renamed]["alias"] == "Survivor"
         assert unbound not in listed
+        # Rebuilt from the store, the unbound device says it is bound to no account.
+        info = cloud.device(unbound).handle({"cnCloud": {"get_info": None}})  # type: ignore[attr-defined]
+        assert info["cnCloud"]["get_info"]["binded"] == 0
         assert _relay(api, token, switched) == 1 - before
         assert api.login()["accountId"] == account_id
         assert api.v1("refreshToken", {"refreshToken": login["refreshToken"]})["error_code"] == 0
@@ -210,8 +213,15 @@ def test_serve_builds_app_server_url_from_public_url(tmp_path: Path) -> None:
     proc, url = _start(tmp_path, "--public-url", public)
     try:
         with Api(url) as api:
-            devices = api.devices(api.token())
+            token = api.token()
+            devices = api.devices(token)
             assert {d["appServerUrl"] for d in devices} == {public}
+            # A bound device names its owner and this cloud's public host, as a real one would.
+            plug = next(d for d in devices if d["status"] == 1 and d["deviceModel"] == "HS103(US)")
+            answer = api.passthrough(token, plug["deviceId"], {"cnCloud": {"get_info": None}})
+            info = answer["response"]["cnCloud"]["get_info"]
+            assert (info["binded"], info["username"]) == (1, "demo@example.com")
+            assert info["server"] == "eu-wap.cloud.example.test"
     finally:
         proc.terminate()
         assert proc.wait(timeout=20) == 0  # Ctrl-C / SIGTERM: a clean shutdown

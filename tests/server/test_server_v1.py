@@ -182,9 +182,25 @@ def test_set_alias_changes_the_device_and_the_list(api: Api) -> None:
     assert bad["error_code"] == -20572
 
 
-def test_unbind_device_removes_it_from_the_account(api: Api) -> None:
+def _cloud_module(device: dict[str, object]) -> str:
+    return "smartlife.iot.common.cloud" if device["deviceType"] == "IOT.SMARTBULB" else "cnCloud"
+
+
+def test_bound_devices_report_their_owner_and_server(api: Api, local_cloud: LocalCloud) -> None:
     token = api.token()
-    device_id = str(api.devices(token)[0]["deviceId"])
+    online = _online(api, token)
+    assert {_cloud_module(d) for d in online} == {"cnCloud", "smartlife.iot.common.cloud"}
+    for device in online:
+        module = _cloud_module(device)
+        answer = api.passthrough(token, str(device["deviceId"]), {module: {"get_info": None}})
+        info = answer["response"][module]["get_info"]
+        assert (info["err_code"], info["binded"], info["username"]) == (0, 1, DEMO[0])
+        assert info["server"] == "127.0.0.1"  # the host of the device's appServerUrl
+
+
+def test_unbind_device_removes_it_from_the_account(api: Api, local_cloud: LocalCloud) -> None:
+    token = api.token()
+    device_id = str(_online(api, token)[0]["deviceId"])
     answer = api.v1(
         "unbindDevice", {"token": token, "deviceId": device_id, "cloudUserName": DEMO[0]}
     )
@@ -192,6 +208,13 @@ def test_unbind_device_removes_it_from_the_account(api: Api) -> None:
     assert device_id not in {d["deviceId"] for d in api.devices(token)}
     gone = api.passthrough(token, device_id, {"system": {"get_sysinfo": None}})
     assert gone["error_code"] == -20580
+    # The device itself now says it is bound to no account.
+    module = _cloud_module({"deviceType": local_cloud.device(device_id).cloud_info()["deviceType"]})
+    device = local_cloud.device(device_id)
+    info = device.handle({module: {"get_info": None}})[module]["get_info"]  # type: ignore[attr-defined]
+    assert (info["binded"], info["username"]) == (0, "")
+    other = api.v1("unbindDevice", {"token": token, "deviceId": device_id})
+    assert other["error_code"] == -20580
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,21 @@ class HostedDevice(Protocol):
         """JSON-serializable persistent state."""
 
 
+@runtime_checkable
+class CloudBoundDevice(Protocol):
+    """Optional beside :class:`HostedDevice`: a device that reports the server's binding of it.
+
+    A real device bound to an account answers ``cnCloud.get_info`` with that account's e-mail
+    (``username``), the cloud host it talks to (``server``) and ``binded`` 1. The server owns
+    bindings, so it tells such a device who owns it: after building it, when it is unbound, and
+    before a passthrough if the binding changed since (the region's public URL is only known once
+    the ports are bound). A device without this method (a bridged LAN device) answers for itself.
+    """
+
+    def set_cloud_binding(self, username: str | None, server: str) -> None:
+        """Bound to the account with e-mail ``username`` (None: to no account) on ``server``."""
+
+
 class Clock(Protocol):
     """The time source of the devices, and of the server's token expiry and limits."""
 

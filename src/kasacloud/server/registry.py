@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -20,7 +21,7 @@ from kasacloud.protocol import assumptions, commands, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
 from kasacloud.server.config import ServerConfig
-from kasacloud.server.devices import DeviceKit, HostedDevice
+from kasacloud.server.devices import CloudBoundDevice, DeviceKit, HostedDevice
 from kasacloud.server.faults import Fault
 from kasacloud.server.store import DeviceRow, Store
 
@@ -43,6 +44,8 @@ class HostedEntry:
     region: str
     online: bool
     """The server's own flag (a device seeded offline); the device may also be offline itself."""
+    binding: tuple[str | None, str] | None = None
+    """The (owner e-mail, server host) last told to the device; None: not told yet."""
 
     @property
     def device_id(self) -> str:
@@ -83,12 +86,19 @@ class Registry:
         kit: DeviceKit,
         clock: Any,
         region_url: Callable[[str], str],
+        owner_email: Callable[[str], str | None] = lambda account_id: None,
     ) -> None:
+        """Rebuild the stored devices.
+
+        ``region_url`` gives a region's public URL (its host is the ``server`` a device reports),
+        ``owner_email`` an account id's e-mail (the ``username`` a bound device reports).
+        """
         self._store = store
         self._config = config
         self._kit = kit
         self.clock = clock
         self._region_url = region_url
+        self._owner_email = owner_email
         self._entries: dict[str, HostedEntry] = {}
         self._seq = itertools.count(store.max_write_seq() + 1)
         for row in store.load_devices():
@@ -104,9 +114,9 @@ class Registry:
             except (ValueError, OSError, KeyError) as exc:
                 log.error("device %s not rebuilt: %s", row.device_id, exc)
                 continue
-            self._entries[row.device_id] = HostedEntry(
-                device, row.owner, row.profile, row.source, row.region, row.online
-            )
+            entry = HostedEntry(device, row.owner, row.profile, row.source, row.region, row.online)
+            self._entries[row.device_id] = entry
+            self.sync_binding(entry)
 
     # --- adding -----------------------------------------------------------------------------
 
@@ -132,6 +142,7 @@ class Registry:
         self._store.put_devices(rows)
         for entry in entries:
             self._entries[entry.device_id] = entry
+            self.sync_binding(entry)
         return entries
 
     def _row(self, entry: HostedEntry, seq: int) -> DeviceRow:
@@ -206,6 +217,23 @@ class Registry:
             "status": 1 if entry.is_online() else 0,
         }
 
+    # --- binding ----------------------------------------------------------------------------
+
+    def sync_binding(self, entry: HostedEntry) -> None:
+        """Tell a device that reports its binding who owns it now, if that changed.
+
+        The ``server`` it reports is the host of its region's public URL; the ``username`` its
+        owner's e-mail (None when bound to no account).
+        """
+        owner = self._owner_email(entry.owner) if entry.owner is not None else None
+        server = urlsplit(self._region_url(entry.region)).hostname or ""
+        binding = (owner, server)
+        if entry.binding == binding:
+            return
+        entry.binding = binding
+        if isinstance(entry.device, CloudBoundDevice):
+            entry.device.set_cloud_binding(owner, server)
+
     # --- driving ----------------------------------------------------------------------------
 
     async def passthrough(self, entry: HostedEntry, request: dict[str, Any]) -> dict[str, Any]:
@@ -223,6 +251,7 @@ class Registry:
             # Outlets are addressed through their parent: an id that is not one of this device's
             # outlets never reaches the device (whoever owns the id's device).
             raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: context.child_ids")
+        self.sync_binding(entry)
         before = entry.device.state_revision()
         try:
             with anyio.fail_after(self._config.device_timeout_s):
@@ -275,3 +304,4 @@ class Registry:
         """Unbind a device from its account (it stays hosted, bound to none)."""
         await anyio.to_thread.run_sync(self._store.set_owner, entry.device_id, None)
         entry.owner = None
+        self.sync_binding(entry)

@@ -64,7 +64,9 @@ class CloudService:
         self.store = Store(data_dir)
         self.outbox = MfaOutbox(data_dir)
         self.accounts = Accounts(self.store, self.config, self.clock.now, self.outbox)
-        self.registry = Registry(self.store, self.config, self.kit, self.clock, self.region_url)
+        self.registry = Registry(
+            self.store, self.config, self.kit, self.clock, self.region_url, self._owner_email
+        )
         self.account_limiter = RateLimiter(self.config.account_rate_limit, self.clock.now)
         self.terminal_limiter = RateLimiter(self.config.terminal_rate_limit, self.clock.now)
         if self.store.is_empty():
@@ -78,6 +80,10 @@ class CloudService:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+    def _owner_email(self, account_id: str) -> str | None:
+        account = self.accounts.by_id(account_id)
+        return account.email if account is not None else None
 
     # --- regions ----------------------------------------------------------------------------
 

@@ -151,7 +151,7 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT account_id, email, password_hash, nickname, region, country_code,"
-                " reg_time, mfa FROM accounts"
+                " reg_time, mfa FROM accounts ORDER BY rowid"
             ).fetchall()
         return [AccountRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows]
 
@@ -219,7 +219,7 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT device_id, owner, profile, source, alias, region, online, snapshot,"
-                " write_seq FROM devices"
+                " write_seq FROM devices ORDER BY rowid"
             ).fetchall()
         return [
             DeviceRow(

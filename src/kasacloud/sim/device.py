@@ -17,6 +17,7 @@ from kasacloud.sim.capabilities.base import (
     JsonDict,
     PowerControl,
 )
+from kasacloud.sim.capabilities.cloud import CloudCapability
 from kasacloud.sim.capabilities.rules import NEXT_ACTION_TYPES, RulesCapability
 from kasacloud.sim.capabilities.time import zone_for
 from kasacloud.sim.clock import SimClock
@@ -137,6 +138,18 @@ class SimulatedDevice:
             return False
         now_s = self.clock.now()
         return not self._offline_from_s <= now_s < self._offline_until_s
+
+    def set_cloud_binding(self, username: str | None, server: str) -> None:
+        """Bound to the account ``username`` (an e-mail; None: unbound) on cloud host ``server``.
+
+        The server calls this (``CloudBoundDevice``); ``cnCloud.get_info`` then reports it. The
+        server owns bindings, so this does not count as a change of the device's own state.
+        """
+        self.owner = username
+        self.cloud_server = server or DEFAULT_CLOUD_SERVER
+        cloud = self.capabilities.get("cloud")
+        if isinstance(cloud, CloudCapability):
+            cloud.set_binding(username, self.cloud_server)
 
     def set_online(self, online: bool) -> None:
         """Plug in or unplug (the server's seeded-offline devices). Not part of the snapshot."""

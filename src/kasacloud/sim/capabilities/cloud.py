@@ -15,19 +15,24 @@ if TYPE_CHECKING:
 class CloudCapability(Capability):
     """``get_info``, ``bind``, ``unbind``, ``set_server_url``.
 
-    The device reports itself bound to its owner (the e-mail the server passes to
-    ``build_device``) on the configured cloud host.
+    The device reports itself bound (``binded`` 1) to its owner, the account e-mail passed to
+    ``build_device`` or set by the server (:meth:`set_binding`), on the configured cloud host;
+    without an owner it is unbound (``binded`` 0, empty ``username``).
     """
 
     key = "cloud"
 
     def __init__(self, device: SimulatedDevice) -> None:
         super().__init__(device)
-        self.username = device.owner or ""
-        # A device the server hosts lives inside an account, so it starts bound even when the
-        # owner's e-mail was not passed (the user name is then empty).
-        self.bound = 1
+        self.username = ""
+        self.bound = 0
         self.server = device.cloud_server
+        self.set_binding(device.owner, device.cloud_server)
+
+    def set_binding(self, username: str | None, server: str) -> None:
+        """Bound to ``username`` (None or empty: to no account) on ``server``."""
+        self.username, self.bound = (username, 1) if username else ("", 0)
+        self.server = server
 
     def routes(self) -> Mapping[str, Mapping[str, Handler]]:
         """Methods of the cloud module."""
