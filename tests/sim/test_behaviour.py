@@ -182,12 +182,42 @@ def test_bulb_transitions(clock: SimClock) -> None:
     assert call(bulb, LIGHTING, "transition_light_state", {"color_temp": 9001})["err_code"] == -3
     assert call(bulb, LIGHTING, "transition_light_state", {"hue": 361})["err_code"] == -3
     assert sysinfo(bulb)["light_state"]["color_temp"] == 9000
-    # A transition ramps the reported brightness.
-    call(bulb, LIGHTING, "transition_light_state", {"brightness": 100, "transition_period": 10_000})
-    clock.advance(5)
-    assert call(bulb, LIGHTING, "get_light_state")["brightness"] == 70
-    clock.advance(5)
-    assert call(bulb, LIGHTING, "get_light_state")["brightness"] == 100
+
+
+def test_bulb_reports_the_target_at_once_during_a_transition(clock: SimClock) -> None:
+    # A real bulb fades visibly but reports the target as soon as it accepts the command: a
+    # client that sets 50 and reads back must see 50, not a value part-way from 80.
+    bulb = make("KL130", clock)
+    call(bulb, LIGHTING, "transition_light_state", {"on_off": 1, "brightness": 80})
+    slow = {"brightness": 50, "hue": 200, "saturation": 60, "transition_period": 10_000}
+    reply = call(bulb, LIGHTING, "transition_light_state", slow)
+    assert (reply["err_code"], reply["brightness"], reply["hue"]) == (0, 50, 200)
+    read = call(bulb, LIGHTING, "get_light_state")
+    assert (read["on_off"], read["brightness"], read["hue"], read["saturation"]) == (1, 50, 200, 60)
+    assert sysinfo(bulb)["light_state"]["brightness"] == 50
+    off = call(bulb, LIGHTING, "transition_light_state", {"on_off": 0, "transition_period": 5000})
+    assert off["on_off"] == 0
+    assert call(bulb, LIGHTING, "get_light_state")["on_off"] == 0
+    # transition_period is checked like every other field: a bad one changes nothing.
+    before = call(bulb, LIGHTING, "get_light_state")
+    for bad in (-1, 3_600_001, "slow", 1.5):
+        answer = call(bulb, LIGHTING, "transition_light_state",
+                      {"on_off": 1, "brightness": 10, "transition_period": bad})  # fmt: skip
+        assert answer == {"err_code": -3, "err_msg": "invalid argument"}, bad
+    assert call(bulb, LIGHTING, "get_light_state") == before
+
+
+def test_light_strip_reports_the_target_and_echoes_its_transition(clock: SimClock) -> None:
+    strip = make("KL430", clock)
+    assert call(strip, STRIP, "get_light_state")["transition"] == 500  # the firmware default
+    reply = call(strip, STRIP, "set_light_state",
+                 {"on_off": 1, "brightness": 30, "transition": 2000})  # fmt: skip
+    assert (reply["err_code"], reply["brightness"], reply["transition"]) == (0, 30, 2000)
+    read = call(strip, STRIP, "get_light_state")
+    assert (read["brightness"], read["groups"][0][4], read["transition"]) == (30, 30, 2000)
+    bad = call(strip, STRIP, "set_light_state", {"brightness": 90, "transition": -5})
+    assert bad["err_code"] == -3
+    assert call(strip, STRIP, "get_light_state")["brightness"] == 30
 
 
 def test_tunable_bulb_has_no_colour(clock: SimClock) -> None:

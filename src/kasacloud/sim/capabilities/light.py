@@ -4,8 +4,9 @@
 brightness, each checked as the bulb checks it: hue 0-360, saturation and brightness 0-100,
 colour temperature within the model's range (0 means "use hue and saturation" on colour bulbs);
 hue and saturation only on colour bulbs; anything else answers -3 "invalid argument" and changes
-nothing. A ``transition_period`` (ms) in a request ramps the reported brightness from the old to
-the new value over that time; the reply echoes the target state.
+nothing. ``transition_period`` (ms, 0 to an hour) is validated like the rest; the fade it asks for
+is only visual on a real bulb, which reports the target state as soon as it accepts a command, so
+``get_light_state`` (and the reply, which echoes the new state) report the target at once.
 """
 
 from __future__ import annotations
@@ -56,9 +57,7 @@ class LightCapability(Capability):
         self.is_color = bool(info.get("is_color", 0))
         self.is_dimmable = bool(info.get("is_dimmable", 1))
         self.transition_ms = 0
-        self._ramp_ms = 0
-        self._ramp_from = self.brightness
-        self._ramp_start_s = 0.0
+        """The last ``transition_period`` asked for (light strips report it as ``transition``)."""
         device.power = self
 
     def routes(self) -> Mapping[str, Mapping[str, Handler]]:
@@ -72,38 +71,29 @@ class LightCapability(Capability):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def brightness_at(self, now_s: float) -> int:
-        """Brightness now, part-way through a transition if one is running."""
-        if self._ramp_ms <= 0:
-            return self.brightness
-        done = (now_s - self._ramp_start_s) * 1000.0 / self._ramp_ms
-        if done >= 1.0:
-            return self.brightness
-        return round(self._ramp_from + (self.brightness - self._ramp_from) * max(0.0, done))
-
-    def _fields(self, now_s: float | None) -> JsonDict:
-        """Light fields now (``None``: the target of a running transition)."""
+    def _fields(self) -> JsonDict:
+        """The light fields (the target state, also while a fade would still be running)."""
         return {
             "mode": self.mode,
             "hue": self.hue,
             "saturation": self.saturation,
             "color_temp": self.color_temp,
-            "brightness": self.brightness if now_s is None else self.brightness_at(now_s),
+            "brightness": self.brightness,
         }
 
-    def light_state(self, now_s: float | None) -> JsonDict:
+    def light_state(self) -> JsonDict:
         """The state as ``get_light_state`` (and sysinfo's ``light_state``) report it."""
         if self.on:
-            return {"on_off": 1, **self._fields(now_s)}
-        return {"on_off": 0, "dft_on_state": self._fields(now_s)}
+            return {"on_off": 1, **self._fields()}
+        return {"on_off": 0, "dft_on_state": self._fields()}
 
     def get_light_state(self, params: JsonDict, call: Call) -> JsonDict:
         """The light state."""
-        return self.light_state(call.now_s)
+        return self.light_state()
 
     def contribute_sysinfo(self, info: JsonDict, now_s: float) -> None:
         """``light_state``."""
-        info["light_state"] = self.light_state(now_s)
+        info["light_state"] = self.light_state()
 
     # -- changing --------------------------------------------------------------------------
 
@@ -144,8 +134,7 @@ class LightCapability(Capability):
         return wanted
 
     def apply(self, wanted: Mapping[str, Any], now_s: float) -> None:
-        """Apply validated fields at ``now_s`` (starting a brightness ramp)."""
-        before = self.brightness_at(now_s) if self.on else 0
+        """Apply validated fields at ``now_s``: the new state holds at once."""
         if ("hue" in wanted or "saturation" in wanted) and "color_temp" not in wanted:
             self.color_temp = 0  # hue and saturation mean colour mode
         for name in ("mode", "hue", "saturation", "color_temp", "brightness"):
@@ -153,17 +142,14 @@ class LightCapability(Capability):
                 setattr(self, name, int(wanted[name]) if name != "mode" else str(wanted[name]))
         if "on_off" in wanted:
             self.on = bool(wanted["on_off"])
-        self._ramp_ms = int(wanted.get("transition_ms", 0))
-        if self._ramp_ms:
-            self.transition_ms = self._ramp_ms
-        self._ramp_from = before
-        self._ramp_start_s = now_s
+        if "transition_ms" in wanted:
+            self.transition_ms = int(wanted["transition_ms"])
         self.device.touch()
 
     def set_light_state(self, params: JsonDict, call: Call) -> JsonDict:
         """Change the light; the answer echoes the new state."""
         self.apply(self.validate(params), call.now_s)
-        return self.light_state(None)
+        return self.light_state()
 
     # -- PowerControl ----------------------------------------------------------------------
 
@@ -172,7 +158,7 @@ class LightCapability(Capability):
         return self.on
 
     def power_w(self, child: int | None) -> float:
-        """Draw at the target brightness (transitions are too short to count)."""
+        """Draw at the (target) brightness."""
         if not self.on:
             return 0.0
         share = STANDBY_SHARE + (1.0 - STANDBY_SHARE) * self.brightness / 100.0
@@ -207,4 +193,3 @@ class LightCapability(Capability):
         self.mode = str(state.get("mode", self.mode))
         for name in ("hue", "saturation", "color_temp", "brightness", "transition_ms"):
             setattr(self, name, int(state.get(name, getattr(self, name))))
-        self._ramp_from = self.brightness

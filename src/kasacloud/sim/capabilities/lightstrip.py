@@ -42,7 +42,7 @@ class LightStripCapability(LightCapability):
         routes[self.module][commands.SET_LIGHTING_EFFECT] = self.set_lighting_effect
         return routes
 
-    def _groups(self, now_s: float | None) -> list[list[int]]:
+    def _groups(self) -> list[list[int]]:
         # One group covering the whole strip: [first, last, hue, saturation, brightness, K].
         return [
             [
@@ -50,23 +50,23 @@ class LightStripCapability(LightCapability):
                 self.length - 1,
                 self.hue,
                 self.saturation,
-                self.brightness if now_s is None else self.brightness_at(now_s),
+                self.brightness,
                 self.color_temp,
             ]
         ]
 
     def get_light_state(self, params: JsonDict, call: Call) -> JsonDict:
         """The strip's state, with its length, groups and transition."""
-        return self.strip_state(call.now_s)
+        return self.strip_state()
 
-    def strip_state(self, now_s: float | None) -> JsonDict:
-        """The strip's state now (``None``: the target of a running transition)."""
+    def strip_state(self) -> JsonDict:
+        """The strip's state (the target state, at once), its length and last transition."""
         if self.on:
-            state: JsonDict = {"on_off": 1, **self._fields(now_s), "groups": self._groups(now_s)}
+            state: JsonDict = {"on_off": 1, **self._fields(), "groups": self._groups()}
         else:
             state = {
                 "on_off": 0,
-                "dft_on_state": {"groups": self._groups(now_s), "mode": self.mode},
+                "dft_on_state": {"groups": self._groups(), "mode": self.mode},
             }
         state["length"] = self.length
         state["transition"] = self.transition_ms
@@ -77,7 +77,7 @@ class LightStripCapability(LightCapability):
         self.apply(self.validate(params), call.now_s)
         if self.effect is not None:
             self.effect["enable"] = 0
-        return self.strip_state(None)
+        return self.strip_state()
 
     def set_lighting_effect(self, params: JsonDict, call: Call) -> JsonDict:
         """Start a lighting effect (``name`` and/or ``id``; ``brightness``, ``enable``...)."""
@@ -110,9 +110,9 @@ class LightStripCapability(LightCapability):
     def contribute_sysinfo(self, info: JsonDict, now_s: float) -> None:
         """``light_state``, ``length`` and ``lighting_effect_state``."""
         if self.on:
-            info["light_state"] = {"on_off": 1, **self._fields(now_s)}
+            info["light_state"] = {"on_off": 1, **self._fields()}
         else:
-            fields = self._fields(now_s)
+            fields = self._fields()
             info["light_state"] = {
                 "dft_on_state": {k: fields[k] for k in sorted(fields)},
                 "on_off": 0,
