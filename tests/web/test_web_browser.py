@@ -7,6 +7,7 @@ page, and the checks of the devices wait for the dashboard's answer to arrive fi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -84,19 +85,38 @@ def test_switch_one_outlet_of_a_strip(page, dashboard, local_cloud):
 def test_set_a_bulbs_colour_brightness_and_temperature(page, dashboard, local_cloud):
     sign_in(page, dashboard.url)
     bulb = tile(page, "Living room bulb")
+    temperature = bulb.locator('output[for^="temp-"]')
+    mode = bulb.locator("[data-light-mode]")
     with page.expect_response(lambda r: r.url.endswith("/light") and r.ok):
         bulb.get_by_label("Colour", exact=True).fill("#00ff00")
     state = light_state(local_cloud, "Living room bulb")
     assert (state["hue"], state["saturation"], state["color_temp"]) == (120, 100, 0)
+    # Showing a colour: the page says so, and does not claim a colour temperature.
+    expect(mode).to_have_text("Colour")
+    expect(temperature).to_have_text("—")
+    expect(bulb.get_by_label("Colour temperature")).to_have_attribute(
+        "aria-valuetext", "not in use, the light shows a colour"
+    )
 
     with page.expect_response(lambda r: r.url.endswith("/light") and r.ok):
         bulb.get_by_label("Brightness").fill("30")
     assert light_state(local_cloud, "Living room bulb")["brightness"] == 30
+    expect(bulb.locator('output[for^="brightness-"]')).to_have_text("30%")
 
     with page.expect_response(lambda r: r.url.endswith("/light") and r.ok):
         bulb.get_by_label("Colour temperature").fill("4000")
     assert light_state(local_cloud, "Living room bulb")["color_temp"] == 4000
-    expect(bulb.locator("output").last).to_have_text("4000")
+    expect(temperature).to_have_text("4000 K")
+    expect(mode).to_have_text("White, 4000 K")
+    expect(bulb.get_by_label("Colour temperature")).not_to_have_attribute(
+        "aria-valuetext", re.compile(".")
+    )
+
+    # Back to a colour: the temperature is shown as not in use again.
+    with page.expect_response(lambda r: r.url.endswith("/light") and r.ok):
+        bulb.get_by_label("Colour", exact=True).fill("#0000ff")
+    expect(mode).to_have_text("Colour")
+    expect(temperature).to_have_text("—")
 
 
 def test_dimmer_brightness(page, dashboard, local_cloud):

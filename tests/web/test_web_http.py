@@ -229,3 +229,20 @@ def test_an_unreachable_cloud_is_a_readable_message():
         response = sign_in(client)
     assert response.status_code == 502
     assert "The cloud cannot be reached" in response.text
+
+
+def test_a_flood_of_anonymous_visits_cannot_sign_anyone_out(local_cloud):
+    # Anonymous sessions have their own cap; a signed-in session is never dropped to make room.
+    with (
+        DashboardServer(local_cloud.url, max_anonymous_sessions=5) as dashboard,
+        httpx.Client(base_url=dashboard.url, timeout=30, follow_redirects=False) as http,
+    ):
+        _signed_in(http)
+        for _ in range(30):  # fresh browsers, no cookies: a new anonymous session each
+            assert httpx.get(dashboard.url + "signin", timeout=30).status_code == 200
+        sessions = dashboard.app.state.dashboard.sessions.all()
+        assert len(sessions) <= 6, "anonymous sessions are capped"
+        assert sum(s.signed_in for s in sessions) == 1
+        page = http.get("/")
+        assert page.status_code == 200, "the signed-in session survived the flood"
+        assert "Your devices" in page.text

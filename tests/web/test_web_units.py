@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from kasacloud.web.charts import bar_chart
@@ -92,3 +94,36 @@ def test_digest_ignores_power_but_not_state():
     b = _device("Kettle", "plug", is_on=True, has_energy=True, power_w=20.0)
     c = _device("Kettle", "plug", is_on=False, has_energy=True, power_w=10.0)
     assert a.digest == b.digest != c.digest
+
+
+def test_session_caps_are_separate():
+    # In a thread of its own: the browser tests' Playwright keeps an event loop on this one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _session_caps()).result()
+
+
+async def _session_caps() -> None:
+    from kasacloud.web.sessions import SessionStore
+
+    closed: list[object] = []
+
+    async def close(client: object) -> None:
+        closed.append(client)
+
+    store = SessionStore(max_anonymous=3, max_signed_in=2, closer=close)
+    signed = []
+    for name in ("first", "second", "third"):
+        session = await store.create()
+        session = await store.rotate(session)  # what sign-in does
+        session.client = name
+        signed.append(session)
+    # Over the signed-in cap: the least recently used signed-in session was signed out.
+    assert closed == ["first"]
+    assert [s.id for s in store.all() if s.signed_in] == [signed[1].id, signed[2].id]
+    for _ in range(10):
+        await store.create()
+    assert sum(s.signed_in for s in store.all()) == 2
+    assert sum(not s.signed_in for s in store.all()) == 3
+    assert store.get(signed[2].id) is signed[2]

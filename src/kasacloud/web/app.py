@@ -167,13 +167,19 @@ class Dashboard:
         poll_interval_s: float,
         signin_hint: str | None,
         secure_cookies: bool,
+        max_anonymous_sessions: int = 1000,
+        max_signed_in_sessions: int = 200,
     ) -> None:
         self.cloud_url = cloud_url
         self.protocol = protocol
         self.poll_interval_s = poll_interval_s
         self.signin_hint = signin_hint
         self.secure_cookies = secure_cookies
-        self.sessions = SessionStore(closer=device_ops.close_client)
+        self.sessions = SessionStore(
+            closer=device_ops.close_client,
+            max_anonymous=max_anonymous_sessions,
+            max_signed_in=max_signed_in_sessions,
+        )
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     # -- sessions and CSRF -------------------------------------------------------------------
@@ -343,6 +349,7 @@ class Dashboard:
             await device_ops.login(client, email, password)
         except VerificationRequired as needed:
             session.pending = PendingSignIn(email=email, client=client, challenge=needed.challenge)
+            await self.sessions.holds_client(session)
             return RedirectResponse("/signin/verify", status_code=303)
         except Exception as error:  # every failure becomes a message on the form
             await device_ops.close_client(client)
@@ -731,6 +738,8 @@ def create_app(
     signin_hint: str | None = None,
     loopback_only: bool = True,
     secure_cookies: bool = False,
+    max_anonymous_sessions: int = 1000,
+    max_signed_in_sessions: int = 200,
 ) -> Starlette:
     """Build the dashboard as an ASGI application.
 
@@ -744,6 +753,11 @@ def create_app(
         loopback_only: answer only requests addressed to 127.0.0.1, ::1 or localhost (protects a
             dashboard bound to loopback against DNS rebinding); turn off when serving on a LAN.
         secure_cookies: mark the session cookie ``Secure`` (behind an HTTPS proxy).
+        max_anonymous_sessions: how many signed-out sessions (sign-in page visits) are kept; the
+            least recently used is dropped to make room for a new one.
+        max_signed_in_sessions: how many sessions holding a client (signed in, or waiting for a
+            verification code) are kept, separately, so that anonymous visits can never push a
+            signed-in session out.
 
     >>> app = create_app("http://127.0.0.1:8600")
     >>> sorted(r.path for r in app.routes)[:3]
@@ -755,6 +769,8 @@ def create_app(
         poll_interval_s=poll_interval_s,
         signin_hint=signin_hint,
         secure_cookies=secure_cookies,
+        max_anonymous_sessions=max_anonymous_sessions,
+        max_signed_in_sessions=max_signed_in_sessions,
     )
     routes = [
         Route("/", dashboard.dashboard),

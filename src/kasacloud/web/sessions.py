@@ -76,14 +76,26 @@ class SessionStore:
 
     Sessions do not survive a restart on purpose: a restart signs everyone out, so no cloud token
     is ever written to disk by the dashboard.
+
+    Two separate caps bound memory. Anyone can open the sign-in page, so anonymous sessions are
+    capped at ``max_anonymous`` and the least recently used one is dropped to make room: a flood
+    of anonymous visits can only push out other anonymous visits. Sessions that hold a client
+    (signed in, or waiting for a verification code) need the account's password to create and
+    are capped separately at ``max_signed_in``.
     """
 
     def __init__(
-        self, *, idle_timeout_s: float = 12 * 3600, max_sessions: int = 1000, closer: Closer
+        self,
+        *,
+        idle_timeout_s: float = 12 * 3600,
+        max_anonymous: int = 1000,
+        max_signed_in: int = 200,
+        closer: Closer,
     ) -> None:
         self._sessions: dict[str, WebSession] = {}
         self._idle_timeout_s = idle_timeout_s
-        self._max_sessions = max_sessions
+        self._max_anonymous = max_anonymous
+        self._max_signed_in = max_signed_in
         self._close_client = closer
 
     def __len__(self) -> int:
@@ -109,14 +121,27 @@ class SessionStore:
     async def create(self) -> WebSession:
         """A new, signed-out session with a fresh id and CSRF token."""
         await self.expire_idle()
-        if len(self._sessions) >= self._max_sessions:
-            # Evict the least recently used session, so that a flood of anonymous visits cannot
-            # grow memory without bound.
-            oldest = min(self._sessions.values(), key=lambda s: s.last_used)
-            await self.discard(oldest)
+        await self._evict(anonymous=True, keep=None, limit=self._max_anonymous - 1)
         session = WebSession(id=secrets.token_urlsafe(32))
         self._sessions[session.id] = session
         return session
+
+    async def holds_client(self, session: WebSession) -> None:
+        """``session`` now holds a client (signed in, or waiting for its code): count it so.
+
+        It no longer counts against the anonymous cap; if the signed-in cap is exceeded, the
+        least recently used other session that holds a client is signed out.
+        """
+        await self._evict(anonymous=False, keep=session, limit=self._max_signed_in)
+
+    async def _evict(self, *, anonymous: bool, keep: WebSession | None, limit: int) -> None:
+        def holds(s: WebSession) -> bool:
+            return s.client is not None or s.pending is not None
+
+        group = [s for s in self._sessions.values() if holds(s) != anonymous and s is not keep]
+        excess = len(group) + (0 if keep is None else 1) - max(limit, 0)
+        for session in sorted(group, key=lambda s: s.last_used)[: max(excess, 0)]:
+            await self.discard(session)
 
     async def rotate(self, session: WebSession) -> WebSession:
         """Give ``session`` a new id and CSRF token (on sign-in, against session fixation)."""
@@ -124,6 +149,7 @@ class SessionStore:
         session.id = secrets.token_urlsafe(32)
         session.csrf_token = secrets.token_urlsafe(32)
         self._sessions[session.id] = session
+        await self.holds_client(session)
         return session
 
     async def sign_out(self, session: WebSession) -> None:

@@ -108,6 +108,27 @@ class LightView:
     brightness_min: int = 0
 
     @property
+    def in_colour_mode(self) -> bool:
+        """Whether the light shows a hue/saturation colour (not white at a colour temperature)."""
+        return self.is_color and self.color_temp_k == 0
+
+    @property
+    def mode_text(self) -> str:
+        """What the light shows, for a light that can do both: "Colour" or "White, 2700 K"."""
+        if self.in_colour_mode:
+            return "Colour"
+        if self.color_temp_k:
+            return f"White, {self.color_temp_k} K"
+        return "White"
+
+    @property
+    def color_temp_text(self) -> str:
+        """The colour temperature as shown: "2700 K", or "—" while the light shows a colour."""
+        if self.in_colour_mode or not self.color_temp_k:
+            return "—"
+        return f"{self.color_temp_k} K"
+
+    @property
     def color_hex(self) -> str:
         """The colour for ``<input type=color>`` (full value: brightness has its own slider)."""
         return hsv_to_hex(self.hue, self.saturation)

@@ -99,12 +99,15 @@
     clearTimeout(timers.get(form));
     timers.set(form, setTimeout(() => submitForm(form), 150));
   });
-  // Show a slider's value as it moves.
+  // Show a slider's value as it moves (a temperature slider shown as "—", not in use while the
+  // light shows a colour, is in use from the moment it moves).
   document.addEventListener("input", (event) => {
     const input = event.target;
     if (!input.id) return;
     const output = document.querySelector('output[for="' + CSS.escape(input.id) + '"]');
-    if (output) output.textContent = input.value;
+    if (!output) return;
+    output.textContent = input.value + (output.dataset.unit || "");
+    input.removeAttribute("aria-valuetext");
   });
 
   // Live power: poll the device list, update power figures in place, and re-render a tile whose
