@@ -10,9 +10,13 @@ from kasacloud.cli import output
 from kasacloud.cli.errors import CliError, ExitCode
 from kasacloud.cli.output import Column, Message, Record
 from kasacloud.cli.runner import command
-from kasacloud.cli.session import make_cloud
-from kasacloud.cli.settings import Profile, Settings
-from kasacloud.client import MfaChallenge
+from kasacloud.cli.session import PendingVerification, code_sent, make_cloud
+from kasacloud.cli.settings import Profile, Protocol, Settings
+from kasacloud.client import AuthenticationError, MfaChallenge, Tokens, VerificationRequired
+
+CODE_REFUSED_HINT = (
+    "Check the code (codes expire after a few minutes); 'kasacloud login' has a new one sent."
+)
 
 
 def _ask(text: str, *, hidden: bool = False, default: str | None = None) -> str:
@@ -29,9 +33,7 @@ def _ask(text: str, *, hidden: bool = False, default: str | None = None) -> str:
             click.echo(shown, err=True, nl=False)
             line = sys.stdin.readline()
             click.echo("", err=True)
-            if not line:
-                raise click.Abort
-            answer = line.rstrip("\r\n") or (default or "")
+            answer = line.rstrip("\r\n") or (default or "")  # an ended input takes the default
             if not answer:
                 raise click.Abort
     except click.Abort:
@@ -43,25 +45,93 @@ def _ask(text: str, *, hidden: bool = False, default: str | None = None) -> str:
     return answer.strip() if not hidden else answer
 
 
-def _ask_code(challenge: MfaChallenge) -> str:
-    where = "by e-mail" if challenge.by_email else "to the Kasa app"
-    output.note(f"This account uses 2-step verification: a code was sent {where}.")
-    return _ask("Verification code")
+class _NoCodeGiven(Exception):
+    """The input ended at the code prompt: the challenge is kept for ``login --code``."""
+
+    def __init__(self, challenge: MfaChallenge) -> None:
+        super().__init__("no verification code given")
+        self.challenge = challenge
+
+
+class _CodePrompt:
+    """The ``mfa_callback`` of an interactive login: asks for the code, remembers it did."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, challenge: MfaChallenge) -> str:
+        where = "by e-mail" if challenge.by_email else "to the Kasa app"
+        output.note(f"This account uses 2-step verification: a code was sent {where}.")
+        try:
+            code = _ask("Verification code")
+        except CliError:
+            raise _NoCodeGiven(challenge) from None
+        self.asked = True
+        return code
+
+
+async def _finish(
+    current: Settings, pending: PendingVerification | None, username: str, password: str, code: str
+) -> tuple[Tokens, str, Protocol]:
+    """``login --code``: the second step of the verification an earlier login left open."""
+    if current.cloud_url is None and pending is not None:
+        current.cloud_url = pending.cloud_url  # where the first step was asked
+    async with make_cloud(current) as cloud:
+        if pending is None or pending.username != username or pending.cloud_url != cloud.url:
+            raise CliError(
+                f"No 2-step verification is waiting for {username} at {cloud.url}.",
+                hint="Run 'kasacloud login' without --code first: it has the code sent.",
+                exit_code=ExitCode.AUTH,
+            )
+        try:
+            tokens = await cloud.verify_login(pending.challenge(password), code.strip())
+        except AuthenticationError as exc:
+            raise CliError(
+                str(exc), hint=CODE_REFUSED_HINT, exit_code=ExitCode.AUTH, cloud_code=exc.code
+            ) from None
+        url, protocol = cloud.url, cloud.protocol
+    PendingVerification.remove(current.directory)
+    return tokens, url, protocol
 
 
 @command("login")
-async def login(current: Settings) -> Record:
+@click.option(
+    "--code",
+    metavar="CODE",
+    help="Finish a 2-step verification that an earlier 'login' left open (for scripts: that "
+    "login sends the code and exits 3 when nobody can type it).",
+)
+async def login(current: Settings, code: str | None) -> Record:
     """Sign in, and remember the session for later commands.
 
     Prompts for whatever is missing: the e-mail, the password (never echoed) and, for an account
     with 2-step verification, the code that was sent. The password is not stored: the session's
     tokens are (file mode 0600), and later commands run on them.
+
+    In a script, with 2-step verification: 'kasacloud login' has the code sent and exits 3; then
+    'kasacloud login --code CODE' (with KASA_PASSWORD set again) finishes.
     """
-    username = current.username or _ask("E-mail", default=current.profile.username)
+    pending = PendingVerification.load(current.directory) if code else None
+    default_user = (pending.username if pending else None) or current.profile.username
+    username = current.username or _ask("E-mail", default=default_user)
     password = current.password or _ask("Password", hidden=True)
-    async with make_cloud(current, mfa_callback=_ask_code) as cloud:
-        tokens = await cloud.login(username, password)
-        url, protocol = cloud.url, cloud.protocol
+    if code is not None:
+        tokens, url, protocol = await _finish(current, pending, username, password, code)
+    else:
+        prompt = _CodePrompt()
+        async with make_cloud(current, mfa_callback=prompt) as cloud:
+            try:
+                tokens = await cloud.login(username, password)
+            except (_NoCodeGiven, VerificationRequired) as exc:
+                raise code_sent(current, cloud.url, exc.challenge) from None
+            except AuthenticationError as exc:
+                if not prompt.asked:
+                    raise
+                raise CliError(
+                    str(exc), hint=CODE_REFUSED_HINT, exit_code=ExitCode.AUTH, cloud_code=exc.code
+                ) from None
+            url, protocol = cloud.url, cloud.protocol
+        PendingVerification.remove(current.directory)
     Profile(cloud_url=url, username=tokens.username, protocol=protocol).save(current.directory)
     return Record(
         {
@@ -90,6 +160,7 @@ async def logout(current: Settings) -> Message:
         await cloud.logout()
         url = cloud.url
     had_profile = Profile.remove(current.directory)
+    PendingVerification.remove(current.directory)
     if not (had_session or had_profile):
         return Message(f"Not signed in to {url}.", {"signed_out": False, "cloud": url})
     who = f"{username} " if username else ""

@@ -12,7 +12,15 @@ from kasacloud.cli.errors import usage_error
 from kasacloud.cli.options import device_argument, outlet_option
 from kasacloud.cli.output import Column, Listing, Message, RawJSON, Record, on_off, online
 from kasacloud.cli.runner import command
-from kasacloud.cli.session import choose, label, light_json, ref, signed_in, summary
+from kasacloud.cli.session import (
+    choose,
+    label,
+    light_json,
+    ref,
+    require_online,
+    signed_in,
+    summary,
+)
 from kasacloud.cli.settings import Settings
 from kasacloud.client import Device, Outlet
 
@@ -200,6 +208,7 @@ async def led(current: Settings, device: str, state: str | None) -> Record:
             await chosen.set_led(state == "on")
             lit: bool | None = state == "on"
         else:
+            require_online(chosen)  # an offline device's LED state is not known
             lit = chosen.led
             if lit is None:
                 raise usage_error(f"{chosen.alias!r} has no status LED.")
@@ -216,7 +225,7 @@ async def alias(current: Settings, device: str, new_alias: str, outlet: str | No
     if not 1 <= len(new_alias.strip()) <= 31:
         raise usage_error(
             f"{new_alias!r} cannot be a name: names have 1 to 31 characters.",
-            hint="Choose a shorter name.",
+            hint="Choose a shorter name." if new_alias.strip() else "Give a name.",
         )
     async with signed_in(current) as cloud:
         chosen = await choose(cloud, device, outlet)
@@ -260,6 +269,11 @@ def _read_request(text: str | None) -> dict[str, Any]:
                 hint='Example: kasacloud raw Kettle \'{"system": {"get_sysinfo": null}}\'',
             )
         text = sys.stdin.read()
+        if not text.strip():
+            raise usage_error(
+                "raw read no JSON request from its input.",
+                hint='Example: kasacloud raw Kettle \'{"system": {"get_sysinfo": null}}\'',
+            )
     try:
         request = json.loads(text)
     except ValueError as exc:

@@ -15,11 +15,11 @@ import click
 
 from kasacloud.cli import output
 from kasacloud.cli.dates import FORMATS_HELP, DateRange, parse_month, parse_year
-from kasacloud.cli.errors import CliError, usage_error
+from kasacloud.cli.errors import CliError, ExitCode, usage_error
 from kasacloud.cli.options import device_argument, outlet_option
 from kasacloud.cli.output import Column, Listing, Message, Record, number
 from kasacloud.cli.runner import command
-from kasacloud.cli.session import choose, label, ref, signed_in
+from kasacloud.cli.session import OFFLINE_HINT, choose, label, ref, require_online, signed_in
 from kasacloud.cli.settings import Settings
 from kasacloud.client import Device, EnergyDay, EnergyMonth, Outlet, Strip
 
@@ -32,6 +32,7 @@ def _meters(device: Device) -> list[Device]:
 
 
 def _require_meter(device: Device) -> list[Device]:
+    require_online(device)  # offline, the meter is not known (nor readable)
     meters = _meters(device)
     if not meters or (device.energy is not None and device.energy.supported is False):
         raise usage_error(
@@ -217,6 +218,11 @@ async def export(
     """
     span = DateRange.parse(start, end, today=dt.date.today())
     chosen_format = _format_for(fmt, path, current.as_json)
+    if path is not None and not path.parent.is_dir():
+        raise usage_error(
+            f"--output {path}: the directory {path.parent} does not exist.",
+            hint="Create it first, or choose another file.",
+        )
     async with signed_in(current) as cloud:
         if device_selectors:
             devices = [await choose(cloud, s) for s in dict.fromkeys(device_selectors)]
@@ -232,6 +238,8 @@ async def export(
                     skipped.append({**ref(device), "reason": "no energy meter"})
             else:
                 meters.extend(_meters(device))
+        if device_selectors and not meters:
+            _nothing_to_export(skipped)
         months = list(span.months())
         records: list[dict[str, Any]] = []
         with output.progress(len(meters) * len(months), "Reading energy history") as bar:
@@ -253,8 +261,8 @@ async def export(
         return None
     _write(path, text)
     return Message(
-        f"Wrote {len(records)} records ({len(meters)} meters, {span.start} to {span.end}) "
-        f"to {path}.",
+        f"Wrote {_count(len(records), 'record')} ({_count(len(meters), 'meter')}, "
+        f"{span.start} to {span.end}) to {path}.",
         {
             "file": str(path),
             "format": chosen_format,
@@ -264,6 +272,23 @@ async def export(
             "to": span.end.isoformat(),
             "skipped": skipped,
         },
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _nothing_to_export(skipped: list[dict[str, Any]]) -> None:
+    """Every named device was skipped: say why, with the exit code of the reason."""
+    reasons = "; ".join(f"{entry['alias']}: {entry['reason']}" for entry in skipped)
+    if all(entry["reason"] == "offline" for entry in skipped):
+        raise CliError(
+            f"Nothing to export ({reasons}).", hint=OFFLINE_HINT, exit_code=ExitCode.OFFLINE
+        )
+    raise usage_error(
+        f"Nothing to export ({reasons}).",
+        hint="Run 'kasacloud devices --json' and look for has_energy: true.",
     )
 
 

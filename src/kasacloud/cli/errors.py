@@ -150,6 +150,11 @@ _CODES: tuple[tuple[type[client_errors.KasaCloudError], ExitCode, str | None], .
         ExitCode.UNREACHABLE,
         "Check the network and the --cloud URL.",
     ),
+    (
+        client_errors.ProtocolError,
+        ExitCode.ERROR,
+        "The answer was not what a Kasa cloud sends: check the --cloud URL, or rerun with --debug.",
+    ),
 )
 
 

@@ -2,30 +2,66 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from kasacloud.cli.errors import usage_error
 from kasacloud.cli.options import device_argument
 from kasacloud.cli.output import Column, Record, on_off
 from kasacloud.cli.runner import command
-from kasacloud.cli.session import choose, label, light_json, ref, signed_in
+from kasacloud.cli.session import choose, label, light_json, ref, require_online, signed_in
 from kasacloud.cli.settings import Settings
 from kasacloud.client import Bulb, Dimmer
 
 
-def _hsv_text(value: object) -> str:
-    if not isinstance(value, list):
+def _in_colour_mode(row: dict[str, Any]) -> bool:
+    """A colour bulb showing a colour reports colour temperature 0 (its white mode is off)."""
+    return bool(row.get("is_color")) and not row.get("color_temp_k")
+
+
+def _colour_text(row: dict[str, Any]) -> str:
+    hsv = row.get("hsv")
+    if not isinstance(hsv, list) or not _in_colour_mode(row):
         return "-"
-    h, s, v = value
+    h, s, v = hsv
     return f"hue {h}°, saturation {s} %, value {v} %"
+
+
+def _temperature_text(row: dict[str, Any]) -> str:
+    kelvin = row.get("color_temp_k")
+    return f"{kelvin} K" if kelvin else "-"
 
 
 LIGHT_FIELDS = (
     Column("is_on", "State", fmt=on_off),
     Column("brightness_pct", "Brightness", unit="%"),
-    Column("hsv", "Colour", fmt=_hsv_text),
-    Column("color_temp_k", "Colour temperature", unit="K"),
+    Column("hsv", "Colour", compute=_colour_text),
+    Column("color_temp_k", "Colour temperature", compute=_temperature_text),
 )
+
+
+def _check_capable(bulb: Bulb, hsv: tuple[int, int, int] | None, temp_k: int | None) -> None:
+    """Refuse, in the CLI's own words, what this bulb cannot do (before any request)."""
+    if hsv is not None and not bulb.is_color:
+        raise usage_error(
+            f"{label(bulb)} ({bulb.model}) has no colour: --hsv does not apply.",
+            hint="Use --temp K." if bulb.is_variable_color_temp else "Use --brightness.",
+        )
+    if temp_k is None:
+        return
+    if not bulb.is_variable_color_temp:
+        raise usage_error(
+            f"{label(bulb)} ({bulb.model}) has a fixed white: --temp does not apply.",
+            hint="Use --brightness.",
+        )
+    if bulb.color_temp_range_k:
+        low, high = bulb.color_temp_range_k
+        if not low <= temp_k <= high:
+            raise usage_error(
+                f"--temp {temp_k}: {label(bulb)} ({bulb.model}) takes {low} to {high} K.",
+                hint=f"Choose a colour temperature from {low} to {high}.",
+            )
 
 
 @command("light")
@@ -78,6 +114,9 @@ async def light(
                 f"{label(chosen)} is a {chosen.kind}, not a light.",
                 hint="Use 'kasacloud on' / 'off' for plugs and switches.",
             )
+        else:
+            require_online(chosen)  # offline, what the bulb can do is not known
+            _check_capable(chosen, hsv, temp_k)
         if power is False:
             await chosen.turn_off(transition_ms=transition_ms)
         elif isinstance(chosen, Bulb) and hsv is not None:

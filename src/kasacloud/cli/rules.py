@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -98,6 +98,17 @@ def _module(device: Device, kind: str) -> Module:
                 hint="Add --outlet N (from 1) or --outlet NAME.",
             )
         raise usage_error(f"{label(device)} has no {kind} rules.")
+    return module
+
+
+ModuleT = TypeVar("ModuleT", Schedule, Countdown, Away)
+
+
+def _typed_module(device: Device, kind: str, cls: type[ModuleT]) -> ModuleT:
+    """``_module`` for a command that knows which kind it adds (so the rule type checks)."""
+    module = _module(device, kind)
+    if not isinstance(module, cls):  # a library bug, not a user error
+        raise TypeError(f"{kind} of {device.alias!r} is a {type(module).__name__}")
     return module
 
 
@@ -289,8 +300,8 @@ async def schedule_add(
     )
     async with signed_in(current) as cloud:
         chosen = await choose(cloud, device, outlet)
-        module = _module(chosen, "schedule")
-        added = await module.add(rule)  # type: ignore[arg-type]
+        module = _typed_module(chosen, "schedule", Schedule)
+        added = await module.add(rule)
         return _added(await _listing("schedule", chosen, module), added.id)
 
 
@@ -307,8 +318,8 @@ async def countdown_add(
     rule = CountdownRule(delay_s=parse_duration(delay), turn_on=action == "on", name=name)
     async with signed_in(current) as cloud:
         chosen = await choose(cloud, device, outlet)
-        module = _module(chosen, "countdown")
-        added = await module.add(rule)  # type: ignore[arg-type]
+        module = _typed_module(chosen, "countdown", Countdown)
+        added = await module.add(rule)
         return _added(await _listing("countdown", chosen, module), added.id)
 
 
@@ -342,8 +353,8 @@ async def away_add(
         chosen = await choose(cloud, device, outlet)
         if isinstance(chosen, Outlet):
             raise usage_error("Away mode belongs to the whole strip.", hint="Leave --outlet out.")
-        module = _module(chosen, "away")
-        added = await module.add(rule)  # type: ignore[arg-type]
+        module = _typed_module(chosen, "away", Away)
+        added = await module.add(rule)
         return _added(await _listing("away", chosen, module), added.id)
 
 

@@ -105,7 +105,16 @@ def global_options(group: F) -> F:
             metavar="SECONDS",
             callback=_setter("timeout_s"),
             expose_value=False,
-            help="Give up on a request after this long.",
+            help="Give up on a request after this long [default: 15].",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(0, 10),
+            metavar="N",
+            callback=_setter("retries"),
+            expose_value=False,
+            help="Retry a request that failed for a passing reason (timeout, network, the "
+            "cloud's rate limit) up to N times, waiting longer each time [default: 2; 0: never].",
         ),
         click.option(
             "--config-dir",

@@ -7,8 +7,13 @@ JSON shape of a device that every command reuses.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from kasacloud.cli.errors import CliError, ExitCode, usage_error
@@ -22,12 +27,91 @@ from kasacloud.client import (
     MfaChallenge,
     NotFoundError,
     Outlet,
+    RetryPolicy,
+    Secret,
     Strip,
+    VerificationRequired,
     installation_terminal_id,
 )
 from kasacloud.client.cloud import DEFAULT_TIMEOUT_S
 
 NOT_SIGNED_IN_HINT = "Run 'kasacloud login' first (it remembers the cloud and the account)."
+PENDING_FILE = "pending-verification.json"
+
+
+@dataclass(frozen=True)
+class PendingVerification:
+    """A 2-step verification left open, so that ``kasacloud login --code CODE`` can finish it.
+
+    A login without a terminal cannot ask for the code; it keeps what the second step needs (no
+    password: the second run gives it again) in ``pending-verification.json``, mode 0600.
+    """
+
+    cloud_url: str
+    username: str
+    process_id: str
+    supported_types: tuple[int, ...]
+    mfa_type: int
+    app_server_url: str
+
+    @classmethod
+    def of(cls, cloud_url: str, challenge: MfaChallenge) -> PendingVerification:
+        """What to keep of ``challenge`` (asked at ``cloud_url``)."""
+        return cls(
+            cloud_url=cloud_url,
+            username=challenge.username,
+            process_id=challenge.process_id,
+            supported_types=tuple(challenge.supported_types),
+            mfa_type=challenge.mfa_type,
+            app_server_url=challenge.app_server_url,
+        )
+
+    def challenge(self, password: str) -> MfaChallenge:
+        """The library's challenge again, with the password of this run."""
+        return MfaChallenge(
+            process_id=self.process_id,
+            supported_types=self.supported_types,
+            mfa_type=self.mfa_type,
+            username=self.username,
+            app_server_url=self.app_server_url,
+            password=Secret(password),
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write the file, readable by the user only."""
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / PENDING_FILE
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(asdict(self), file, indent=2)
+
+    @classmethod
+    def load(cls, directory: Path) -> PendingVerification | None:
+        """The open verification, or ``None`` (no file, or one this version cannot read)."""
+        try:
+            data = json.loads((directory / PENDING_FILE).read_text(encoding="utf-8"))
+            data["supported_types"] = tuple(data["supported_types"])
+            return cls(**data)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    @staticmethod
+    def remove(directory: Path) -> None:
+        """Forget the open verification (after it succeeded, or at logout)."""
+        with contextlib.suppress(FileNotFoundError):
+            (directory / PENDING_FILE).unlink()
+
+
+def code_sent(current: Settings, cloud_url: str, challenge: MfaChallenge) -> CliError:
+    """Keep ``challenge`` for ``login --code``, and the error that says how to finish."""
+    PendingVerification.of(cloud_url, challenge).save(current.directory)
+    where = "by e-mail" if challenge.by_email else "to the Kasa app"
+    return CliError(
+        f"{challenge.username} uses 2-step verification: a code was sent {where}.",
+        hint="Finish with 'kasacloud login --code CODE' (the password again, by prompt or "
+        "KASA_PASSWORD), or run 'kasacloud login' in a terminal.",
+        exit_code=ExitCode.AUTH,
+    )
 
 
 def make_cloud(
@@ -35,12 +119,16 @@ def make_cloud(
 ) -> KasaCloud:
     """A client for the settings' cloud, with the token file and terminal id of the config dir."""
     directory = current.directory
+    retry = (
+        RetryPolicy() if current.retries is None else RetryPolicy(max_attempts=current.retries + 1)
+    )
     return KasaCloud(
         url=current.effective_cloud_url(),
         protocol=current.effective_protocol(),
         token_store=FileTokenStore(current.tokens_path),
         terminal_id=installation_terminal_id(directory),
         timeout_s=current.timeout_s or DEFAULT_TIMEOUT_S,
+        retry=retry,
         mfa_callback=mfa_callback,
     )
 
@@ -65,8 +153,22 @@ async def signed_in(current: Settings) -> AsyncIterator[KasaCloud]:
                     hint=NOT_SIGNED_IN_HINT,
                     exit_code=ExitCode.AUTH,
                 )
-            await cloud.login(username, current.password)
+            try:
+                await cloud.login(username, current.password)
+            except VerificationRequired as exc:
+                raise code_sent(current, cloud.url, exc.challenge) from None
         yield cloud
+
+
+OFFLINE_HINT = "The device has no cloud connection: check its power and Wi-Fi."
+
+
+def require_online(device: Device) -> None:
+    """Fail with exit 5 when the device is listed offline (its last known state would mislead)."""
+    if not device.is_online:
+        raise CliError(
+            f"{label(device)} is offline.", hint=OFFLINE_HINT, exit_code=ExitCode.OFFLINE
+        )
 
 
 def parse_outlet(value: str | None) -> int | str | None:

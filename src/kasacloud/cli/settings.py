@@ -91,6 +91,8 @@ class Settings:
     as_json: bool = False
     debug: bool = False
     timeout_s: float | None = None
+    retries: int | None = None
+    """Retries of a failed request (transient errors, the rate limit); ``None``: the library's."""
     config_dir: Path | None = None
     _profile: Profile | None = field(default=None, repr=False)
 
