@@ -3,7 +3,8 @@ per-call overhead over raw httpx doing the same requests, measured in the same r
 
 Phase 1 (throughput): the server without a rate limit; kasacloud's ``update_all`` of every device
 (one batched, signed V2 passthrough each) beside raw httpx sending the same signed requests at the
-same concurrency. Their difference per call is the client's overhead.
+same concurrency. Their difference per call is the client's overhead. Then ``devices()`` followed
+by ``update_all()`` (two round trips per device) beside ``devices(update=True)`` (one).
 
 Phase 2 (rate limited): the server allows ``--server-rate`` calls per second per account (bursts of
 as many); the client paces itself a little under it. The wall time stands beside the lower bound
@@ -136,7 +137,21 @@ async def _throughput(n: int, concurrency: int) -> None:
                 assert errors == [None] * n, [e for e in errors if e][:3]
                 assert cloud.stats.requests - before == n  # one request per update()
             best_raw, best_lib = min(raw), min(lib)
+            start = time.perf_counter()
+            await cloud.devices()
+            warm_listing_s = time.perf_counter() - start
+            before = cloud.stats.requests
+            start = time.perf_counter()
+            full = await cloud.devices(update=True)
+            full_s = time.perf_counter() - start
+            full_requests = cloud.stats.requests - before
+            assert all(d.time is not None for d in full)  # updated: the clock was read too
             print(f"  devices() of {n} devices (list + {n} sysinfo reads): {listing_s:.2f} s")
+            print(f"  devices() again, warm:                   {warm_listing_s:.2f} s")
+            print(f"  devices(), then update_all():            {warm_listing_s + best_lib:.2f} s "
+                  f"({1 + 2 * n} requests)")  # fmt: skip
+            print(f"  devices(update=True):                    {full_s:.2f} s "
+                  f"({full_requests} requests)")  # fmt: skip
             print(f"  update() of every device, kasacloud:     {best_lib:.2f} s "
                   f"({n / best_lib:.0f} updates/s)")  # fmt: skip
             print(f"  the same requests, raw httpx:            {best_raw:.2f} s "

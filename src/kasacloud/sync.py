@@ -174,14 +174,14 @@ class KasaCloud:
         entries: list[dict[str, Any]] = self._call(self._cloud.device_list)
         return entries
 
-    def devices(self) -> list[Any]:
+    def devices(self, *, update: bool = False) -> list[Any]:
         """See :meth:`kasacloud.KasaCloud.devices`; the devices are :class:`Blocking` views."""
-        devices: list[Any] = self._call(self._cloud.devices)
+        devices: list[Any] = self._call(self._cloud.devices, update=update)
         return devices
 
-    def device(self, selector: str) -> Any:
+    def device(self, selector: str, *, update: bool = False) -> Any:
         """See :meth:`kasacloud.KasaCloud.device`; the device is a :class:`Blocking` view."""
-        return self._call(self._cloud.device, selector)
+        return self._call(self._cloud.device, selector, update=update)
 
     def update_all(self, devices: list[Any]) -> list[BaseException | None]:
         """See :meth:`kasacloud.KasaCloud.update_all`."""

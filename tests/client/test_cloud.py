@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import math
+from typing import Any
 
 import anyio
 import pytest
@@ -30,6 +31,7 @@ from kasacloud import (
 from kasacloud.client.errors import DeviceOfflineError, ProtocolError, RateLimitedError
 from kasacloud.client.retry import RetryPolicy
 from kasacloud.server import LocalCloud, ServerConfig
+from kasacloud.sync import KasaCloud as KasaCloud_sync
 
 pytestmark = pytest.mark.anyio
 
@@ -552,3 +554,269 @@ async def test_debug_trace_has_no_secret(local_cloud: LocalCloud, caplog) -> Non
     for secret in [*secrets, DEMO[1] + '"']:
         assert secret not in text
         assert secret not in state
+
+
+# ---- review of issue 4: listing with update, terminal id, errors, ranges, same-load meters ----
+
+
+def _passthroughs_by_device(recorder: Recorder) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for body in recorder.bodies():
+        if body.get("method") == "passthrough":
+            device_id = body["params"]["deviceId"]
+            counts[device_id] = counts.get(device_id, 0) + 1
+    return counts
+
+
+async def test_devices_with_update_reads_everything_in_one_round_trip(
+    local_cloud: LocalCloud,
+) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        recorder = Recorder(cloud)
+        devices = {d.alias: d for d in await cloud.devices(update=True)}
+        counts = _passthroughs_by_device(recorder)
+        assert {a: type(d) for a, d in devices.items()} == EXPECTED_KINDS
+        office = devices["Office strip"]
+        assert isinstance(office, Strip)
+        for alias, device in devices.items():
+            if not device.is_online:
+                assert alias == "Garage plug"
+                assert device.device_id not in counts
+                continue
+            assert device.time is not None, alias  # the clock was read in the listing's request
+            # one passthrough each; a metering strip adds one per outlet (one context each)
+            expected = 1 + (len(office.children) if device is office else 0)
+            assert counts[device.device_id] == expected, alias
+        for alias in ("Kettle", "Fridge", "Living room bulb"):
+            assert devices[alias].realtime is not None, alias
+        assert all(o.realtime is not None for o in office.children)
+        assert office.realtime is not None
+        assert devices["Hall lamp"].realtime is None  # HS103: no meter, asked and ignored
+
+        # the same numbers as the two-step way (list, then update)
+        kettle = await cloud.device("Kettle")
+        assert kettle.realtime is None  # the listing read sysinfo only
+        await kettle.update()
+        assert kettle.realtime is not None
+        assert kettle.realtime.voltage_v == pytest.approx(devices["Kettle"].realtime.voltage_v)
+        chosen = await cloud.device("Fridge", update=True)
+        assert chosen.realtime is not None
+        assert chosen.time is not None
+
+
+async def test_a_device_that_does_not_answer_does_not_fail_the_listing(fake_kit) -> None:
+    config = ServerConfig(device_timeout_s=0.2)
+    async with LocalCloud(config=config, kit=fake_kit) as server, client(server.url) as cloud:
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
+        listed = {d.alias: d.is_online for d in await cloud.devices()}
+        assert listed == {"Kettle": False, "Desk strip": True, "Garage": False}
+
+
+async def test_a_memory_session_writes_nothing_in_the_users_home(
+    local_cloud: LocalCloud, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, xdg = tmp_path / "home", tmp_path / "xdg"
+    home.mkdir()
+    xdg.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
+    monkeypatch.delenv("KASACLOUD_CONFIG_DIR", raising=False)
+    from kasacloud import KasaCloud
+
+    for store in (None, MemoryTokenStore()):
+        async with KasaCloud(url=local_cloud.url, token_store=store) as cloud:
+            await cloud.login(*DEMO)
+            await (await cloud.device("Kettle")).update()
+    with KasaCloud_sync(url=local_cloud.url) as blocking:
+        blocking.login(*DEMO)
+    assert list(home.rglob("*")) == []
+    assert list(xdg.rglob("*")) == []
+
+    # a persisted session keeps one terminal id per installation, in the config dir
+    async with KasaCloud(url=local_cloud.url, token_store=FileTokenStore()) as filed:
+        await filed.login(*DEMO)
+    written = xdg / "kasacloud" / "terminal-id"
+    assert written.read_text().strip() == filed.terminal_id
+    assert (xdg / "kasacloud" / "tokens.json").exists()
+    async with KasaCloud(url=local_cloud.url) as memory:  # reuses it, still writes nothing
+        assert memory.terminal_id == filed.terminal_id
+    assert sorted(p.name for p in xdg.rglob("*")) == ["kasacloud", "terminal-id", "tokens.json"]
+
+
+async def test_a_rule_of_the_wrong_kind_is_refused_before_any_request(
+    local_cloud: LocalCloud,
+) -> None:
+    from kasacloud import AwayRule, CountdownRule, Rules, ScheduleRule
+
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        lamp = await cloud.device("Hall lamp")
+        modules: list[Rules[Any]] = [lamp.schedule, lamp.countdown, lamp.away]  # type: ignore[list-item]
+        rules = [
+            ScheduleRule(turn_on=True, start_min=60),
+            CountdownRule(delay_s=60, turn_on=True),
+            AwayRule(start_min=60, end_min=120),
+        ]
+        recorder = Recorder(cloud)
+        for i, module in enumerate(modules):
+            wrong = rules[(i + 1) % 3]
+            with pytest.raises(InvalidArgumentError, match="Hall lamp"):
+                await module.add(wrong)
+            with pytest.raises(InvalidArgumentError):
+                await module.edit(dataclasses.replace(wrong, id="X"))
+            with pytest.raises(InvalidArgumentError):
+                await module.delete(dataclasses.replace(wrong, id="X"))
+        assert recorder.requests == []
+        added = await modules[0].add(rules[0])
+        assert isinstance(added, ScheduleRule)
+        assert added.id
+
+
+async def test_range_errors_name_the_device_and_its_model(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        bulb = await cloud.device("Reading light")
+        assert isinstance(bulb, Bulb)
+        with pytest.raises(InvalidArgumentError) as info:
+            await bulb.set_color_temp(9000)
+        text = str(info.value)
+        assert "'Reading light' (KL120(US))" in text
+        assert "between 2700 and 5000, got 9000" in text
+        with pytest.raises(InvalidArgumentError, match=r"Reading light.*not a colour light"):
+            await bulb.set_hsv(10, 10)
+        dimmer = await cloud.device("Dining dimmer")
+        assert isinstance(dimmer, Dimmer)
+        with pytest.raises(InvalidArgumentError, match="brightness of 'Dining dimmer'"):
+            await dimmer.set_brightness(0)
+
+
+def _device_call(case: str, device_id: str) -> tuple[str, dict[str, Any]]:
+    if case == "alias":  # an alias the cloud refuses
+        return "setAlias", {"deviceId": device_id, "alias": " "}
+    request: dict[str, Any] = {"system": {"get_sysinfo": None}}
+    if case == "foreign-outlet":  # an outlet id that is not this device's
+        request["context"] = {"child_ids": ["0" * 42]}
+    else:
+        device_id = "F" * 40  # nobody's device
+    return "passthrough", {"deviceId": device_id, "requestData": json.dumps(request)}
+
+
+@pytest.mark.parametrize(
+    ("case", "expected_code", "expected_class"),
+    [
+        ("alias", -20572, ProtocolError),
+        ("foreign-outlet", -20107, ProtocolError),
+        ("unknown-device", -20501, NotFoundError),
+    ],
+)
+async def test_cloud_errors_of_device_calls_are_typed_and_not_retried(
+    local_cloud: LocalCloud, case: str, expected_code: int, expected_class: type[Exception]
+) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        method, params = _device_call(case, kettle.device_id)
+        recorder = Recorder(cloud)
+        with pytest.raises(expected_class) as info:
+            await cloud.session.call(method, params)
+        assert info.value.code == expected_code  # type: ignore[attr-defined]
+        assert len(recorder.requests) == 1
+        assert cloud.stats.retries == 0
+
+
+async def test_a_device_that_fails_is_a_generic_error_not_retried(fake_kit) -> None:
+    from kasacloud import KasaCloudError
+
+    async with LocalCloud(kit=fake_kit) as server, client(server.url) as cloud:
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        server.device(kettle.device_id).broken = True  # type: ignore[attr-defined]
+        with pytest.raises(KasaCloudError) as info:
+            await kettle.turn_on()
+        assert type(info.value) is KasaCloudError
+        assert info.value.code == -1
+        assert cloud.stats.retries == 0
+
+
+def _twin_kit() -> Any:
+    """Real simulated meters: an HS110 hw1 (V1 units) and a KP115 (V2 units) with the same load.
+
+    Both are built from the same noise seed and read one frozen clock, so the load, its wobble,
+    the mains voltage and the synthesized history are the same; only the units differ. The
+    hosted objects present the server's own ids (HostedDevice is the server's plug-in point).
+    """
+    from kasacloud import sim
+    from kasacloud.server.devices import DemoDevice, DeviceKit
+
+    v1 = sim.load_profile("HS110(US)_1.0")
+    v2 = dataclasses.replace(sim.load_profile("KP115(US)_1.0"), power_w=v1.power_w)
+    assert (v1.emeter_units, v2.emeter_units, v1.voltage_v) == ("v1", "v2", v2.voltage_v)
+    twin_seed = "5A" * 20
+
+    class SameLoad:
+        def __init__(self, device_id: str, inner: Any) -> None:
+            self.device_id = device_id
+            self._inner = inner
+
+        def cloud_info(self) -> dict[str, Any]:
+            return dict(self._inner.cloud_info())
+
+        def is_online(self) -> bool:
+            return bool(self._inner.is_online())
+
+        async def passthrough(self, request: dict[str, Any]) -> dict[str, Any]:
+            return dict(await self._inner.passthrough(request))
+
+        def state_revision(self) -> int:
+            return int(self._inner.state_revision())
+
+        def snapshot(self) -> dict[str, Any]:
+            return dict(self._inner.snapshot())
+
+    def build(profile: str, *, device_id: str, alias: Any, clock: Any, state: Any, region: Any):
+        chosen = v1 if profile == "v1" else v2
+        inner = sim.build_device(chosen, device_id=twin_seed, alias=alias, clock=clock)
+        return SameLoad(device_id, inner)
+
+    frozen = sim.SimClock(speed=0)
+    house = [DemoDevice("v1", "Kettle"), DemoDevice("v2", "Kettle twin")]
+    return DeviceKit(build=build, demo_house=house, new_clock=lambda: frozen)
+
+
+@pytest.mark.parametrize("protocol", ["v2", "v1"])
+async def test_v1_and_v2_meters_under_the_same_load_give_the_same_numbers(protocol: str) -> None:
+    async with (
+        LocalCloud(kit=_twin_kit()) as server,
+        client(server.url, protocol=protocol) as cloud,
+    ):
+        await cloud.login(*DEMO)
+        old, new = await cloud.device("Kettle"), await cloud.device("Kettle twin")
+        assert (old.model, new.model) == ("HS110(US)", "KP115(US)")
+        for plug in (old, new):
+            await plug.turn_on()
+            await plug.update()
+        a, b = old.realtime, new.realtime
+        assert a is not None
+        assert b is not None
+        assert set(a.raw) >= {"power", "voltage", "current", "total"}  # W, V, A, kWh
+        assert set(b.raw) >= {"power_mw", "voltage_mv", "current_ma", "total_wh"}
+        assert a.power_w is not None
+        assert a.power_w > 1000  # a kettle's load, in watts (not mW, not kW)
+        assert b.power_w == pytest.approx(a.power_w, abs=0.001)
+        assert b.voltage_v == pytest.approx(a.voltage_v, abs=0.001)
+        assert b.current_a == pytest.approx(a.current_a, abs=0.001)
+        assert b.total_kwh == pytest.approx(a.total_kwh, abs=0.001)
+        assert old.energy is not None
+        assert new.energy is not None
+        days_a, days_b = await old.energy.get_daily(), await new.energy.get_daily()
+        assert [d.date for d in days_a] == [d.date for d in days_b]
+        assert sum(d.energy_kwh for d in days_a) > 1
+        for x, y in zip(days_a, days_b, strict=True):
+            assert y.energy_kwh == pytest.approx(x.energy_kwh, abs=0.001)
+        months_a, months_b = await old.energy.get_monthly(), await new.energy.get_monthly()
+        assert [(m.year, m.month) for m in months_a] == [(m.year, m.month) for m in months_b]
+        for x, y in zip(months_a, months_b, strict=True):
+            assert y.energy_kwh == pytest.approx(x.energy_kwh, abs=0.001)

@@ -91,32 +91,69 @@ def test_redact_masks_keys_urls_and_embedded_json() -> None:
 # ---- errors -----------------------------------------------------------------------------------
 
 
+# Every code of PROTOCOL.md's table and the class a caller catches it as. A code added to the table
+# without a decision here fails test_the_table_and_the_mapping_agree.
+EXPECTED_ERROR_CLASS: dict[int, type[E.KasaCloudError]] = {
+    -1: E.KasaCloudError,
+    -10100: E.ProtocolError,
+    -20002: E.CloudTimeoutError,
+    -20004: E.RateLimitedError,
+    -20103: E.ProtocolError,
+    -20104: E.ProtocolError,
+    -20107: E.ProtocolError,
+    -20212: E.ProtocolError,
+    -20501: E.NotFoundError,
+    -20506: E.NotFoundError,
+    -20507: E.NotFoundError,
+    -20571: E.DeviceOfflineError,
+    -20572: E.ProtocolError,
+    -20580: E.NotFoundError,
+    -20600: E.AuthenticationError,
+    -20601: E.AuthenticationError,
+    -20651: E.TokenExpiredError,
+    -20652: E.TokenExpiredError,
+    -20655: E.TokenExpiredError,
+    -20675: E.AuthenticationError,
+    -20677: E.AuthenticationError,
+    -23003: E.AuthenticationError,
+}
+
+RETRIED_WITH_BACKOFF = {-20002, -20004}  # PROTOCOL.md: R; -20571 "R slowly" only when asked
+
+
+def test_the_table_and_the_mapping_agree() -> None:
+    assert set(EXPECTED_ERROR_CLASS) == set(ERRORS)
+
+
 @pytest.mark.parametrize("code", sorted(ERRORS))
-def test_every_cloud_code_maps_to_a_typed_error(code: int) -> None:
+def test_every_cloud_code_maps_to_its_typed_error(code: int) -> None:
     error = E.from_code(code, "the cloud's words")
-    assert isinstance(error, E.KasaCloudError)
+    assert type(error) is EXPECTED_ERROR_CLASS[code]
     assert error.code == code
     assert "the cloud's words" in error.message
-    expected = {
-        -20601: E.AuthenticationError,
-        -20600: E.AuthenticationError,
-        -23003: E.AuthenticationError,
-        -20675: E.AuthenticationError,
-        -20651: E.TokenExpiredError,
-        -20652: E.TokenExpiredError,
-        -20655: E.TokenExpiredError,
-        -20571: E.DeviceOfflineError,
-        -20004: E.RateLimitedError,
-        -20501: E.NotFoundError,
-        -20580: E.NotFoundError,
-        -20002: E.CloudTimeoutError,
-        -10100: E.ProtocolError,
-        -20103: E.ProtocolError,
-        -20104: E.ProtocolError,
-        -20107: E.ProtocolError,
-    }.get(code)
-    if expected is not None:
-        assert isinstance(error, expected)
+    assert str(code) in str(error)
+    without_text = E.from_code(code)
+    assert without_text.message.startswith(ERRORS[code].message)  # the table's own text
+
+
+@pytest.mark.parametrize("code", sorted(ERRORS))
+def test_every_code_in_the_nested_form_is_read(code: int) -> None:
+    from kasacloud.protocol.envelope import nested_failure, parse_reply
+
+    reply = parse_reply(nested_failure(code, {"MFAProcessId": "p"}, msg="nested words"))
+    assert (reply.error_code, reply.msg) == (code, "nested words")
+    error = E.from_code(reply.error_code, reply.msg)
+    assert type(error) is EXPECTED_ERROR_CLASS[code]
+    assert "nested words" in str(error)
+
+
+@pytest.mark.parametrize("code", sorted(ERRORS))
+def test_only_what_the_table_marks_retryable_is_retried(code: int) -> None:
+    kind = ERRORS[code].retry
+    assert RetryPolicy().retries(kind) == (code in RETRIED_WITH_BACKOFF)
+    assert RetryPolicy(retry_offline=True).retries(kind) == (
+        code in RETRIED_WITH_BACKOFF | {-20571}
+    )
 
 
 def test_unknown_code_and_device_error() -> None:
@@ -260,6 +297,23 @@ def test_rules_round_trip(rule: Any) -> None:
     assert again == rule
 
 
+@pytest.mark.parametrize(
+    "rule",
+    [
+        ScheduleRule(turn_on=True, start_min="07:00"),  # type: ignore[arg-type]
+        ScheduleRule(turn_on=True, start_min=60, weekdays=(True,) * 6),
+        ScheduleRule(turn_on=True, start_min=60, time_option="noon"),  # type: ignore[arg-type]
+        CountdownRule(delay_s=1.5, turn_on=True),  # type: ignore[arg-type]
+        CountdownRule(delay_s="60", turn_on=True),  # type: ignore[arg-type]
+        AwayRule(start_min=60, end_min=None),  # type: ignore[arg-type]
+    ],
+    ids=["start-text", "six-days", "time-option", "delay-float", "delay-text", "end-none"],
+)
+def test_bad_rule_values_are_invalid_arguments_not_tracebacks(rule: Any) -> None:
+    with pytest.raises(E.InvalidArgumentError):
+        rule.to_wire()
+
+
 def test_rules_check_values_and_keep_unknown_fields() -> None:
     with pytest.raises(E.InvalidArgumentError):
         ScheduleRule(turn_on=True, start_min=1440).to_wire()
@@ -351,12 +405,19 @@ def test_terminal_id_is_made_once_and_kept(tmp_path: Path) -> None:
     assert installation_terminal_id(tmp_path / "other") != first
 
 
-def test_default_client_uses_the_installation_terminal_id(private_config_dir: Path) -> None:
+def test_persisting_clients_use_the_installation_terminal_id(private_config_dir: Path) -> None:
     from kasacloud import KasaCloud
 
-    cloud = KasaCloud(url="http://127.0.0.1:9")
-    assert cloud.terminal_id == installation_terminal_id(private_config_dir)
     assert os.environ["KASACLOUD_CONFIG_DIR"] == str(private_config_dir)
+    memory = KasaCloud(url="http://127.0.0.1:9")  # default store: memory, nothing written
+    assert not private_config_dir.exists()
+    filed = KasaCloud(url="http://127.0.0.1:9", token_store=FileTokenStore(Path("/nonexistent")))
+    assert filed.terminal_id == installation_terminal_id(private_config_dir)
+    assert (private_config_dir / "terminal-id").exists()
+    assert memory.terminal_id != filed.terminal_id  # there was none to reuse yet
+    later = KasaCloud(url="http://127.0.0.1:9")
+    assert later.terminal_id == filed.terminal_id  # reused once it exists, never written
+    assert KasaCloud(url="http://127.0.0.1:9", terminal_id="mine").terminal_id == "mine"
 
 
 def test_url_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,17 +6,22 @@ Start with :class:`KasaCloud` (re-exported as ``kasacloud.KasaCloud``); the bloc
 
 from __future__ import annotations
 
-from kasacloud.client.cloud import URL_ENV, KasaCloud
+from kasacloud.client.cloud import DEFAULT_TIMEOUT_S, NO_RATE_LIMIT, URL_ENV, KasaCloud
 from kasacloud.client.devices import (
     HSV,
+    Away,
     AwayRule,
     Bulb,
+    Countdown,
     CountdownRule,
     Device,
     Dimmer,
     LightStrip,
     Outlet,
     Plug,
+    Rule,
+    Rules,
+    Schedule,
     ScheduleRule,
     Strip,
     WallSwitch,
@@ -47,18 +52,23 @@ from kasacloud.client.tokens import (
     MemoryTokenStore,
     Tokens,
     TokenStore,
+    existing_terminal_id,
     installation_terminal_id,
 )
 
 __all__ = [
+    "DEFAULT_TIMEOUT_S",
     "HSV",
+    "NO_RATE_LIMIT",
     "URL_ENV",
     "AmbiguousDeviceError",
     "AuthenticationError",
+    "Away",
     "AwayRule",
     "Bulb",
     "CloudConnectionError",
     "CloudTimeoutError",
+    "Countdown",
     "CountdownRule",
     "Device",
     "DeviceError",
@@ -81,6 +91,9 @@ __all__ = [
     "ProtocolError",
     "RateLimitedError",
     "RetryPolicy",
+    "Rule",
+    "Rules",
+    "Schedule",
     "ScheduleRule",
     "Secret",
     "Strip",
@@ -89,6 +102,7 @@ __all__ = [
     "Tokens",
     "VerificationRequired",
     "WallSwitch",
+    "existing_terminal_id",
     "installation_terminal_id",
     "redact",
 ]

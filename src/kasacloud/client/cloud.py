@@ -6,6 +6,7 @@ import inspect
 import math
 import os
 import ssl
+import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Final, Self
@@ -27,6 +28,7 @@ from kasacloud.client.tokens import (
     Tokens,
     TokensChanged,
     TokenStore,
+    existing_terminal_id,
     installation_terminal_id,
 )
 from kasacloud.protocol import commands as C
@@ -45,6 +47,42 @@ MfaCallback = Callable[[E.MfaChallenge], "str | Awaitable[str]"]
 """Asked for the verification code during :meth:`KasaCloud.login`; may be sync or async."""
 
 _SYSINFO: Final = {C.SYSTEM: {C.GET_SYSINFO: None}}
+
+
+def _listing_query(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a full update reads, guessed from the list entry before the device is typed.
+
+    Sysinfo, the clock, and the energy meter: a device without a meter answers "module not
+    support" for it, which costs a few bytes and is ignored.
+    """
+    modules = C.modules_for(str(entry.get("deviceType") or ""))
+    return {
+        C.SYSTEM: {C.GET_SYSINFO: None},
+        modules.emeter: {C.GET_REALTIME: None},
+        modules.time: {C.GET_TIME: None},
+    }
+
+
+def _covers(sent: dict[str, Any], wanted: dict[str, dict[str, Any]]) -> bool:
+    """Whether the request ``sent`` asked every ``{module: {method}}`` of ``wanted``."""
+    return all(
+        isinstance(sent.get(module), dict) and set(methods) <= set(sent[module])
+        for module, methods in wanted.items()
+    )
+
+
+def _terminal_id(explicit: str | None, store: TokenStore) -> str:
+    """The terminal id to present: explicit, else the installation's.
+
+    A client that keeps its tokens in memory only writes nothing to the user's config dir: it
+    reuses the installation's id if one exists (made by an earlier persisted session, e.g. the
+    CLI's), else a fresh one for this process.
+    """
+    if explicit:
+        return explicit
+    if isinstance(store, MemoryTokenStore):
+        return existing_terminal_id() or str(uuid.uuid4())
+    return installation_terminal_id()
 
 
 def _is_listed_online(entry: dict[str, Any]) -> bool:
@@ -69,7 +107,9 @@ class KasaCloud:
         protocol: ``"v2"`` (signed, what the Kasa app uses; default) or ``"v1"``.
         token_store: where tokens are kept between runs (default: memory only).
         on_tokens_changed: called with new tokens after login/refresh, ``None`` after logout.
-        terminal_id: this client's terminal UUID; default: one per installation, persisted.
+        terminal_id: this client's terminal UUID; default: one per installation, persisted in
+            the config dir when ``token_store`` persists (with the memory store nothing is
+            written: an existing installation id is reused, else one is made for the process).
         mfa_callback: asked for the 2-step verification code during :meth:`login` (sync or
             async); without it, :meth:`login` raises :class:`VerificationRequired`.
         timeout_s: the limit of every HTTP exchange.
@@ -119,7 +159,7 @@ class KasaCloud:
             url=self.url,
             protocol=protocol,
             app=app,
-            terminal_id=terminal_id or installation_terminal_id(),
+            terminal_id=_terminal_id(terminal_id, self.token_store),
             timeout_s=timeout_s,
             retry=retry or RetryPolicy(),
             limiter=RateLimiter(rate_limit_per_s, rate_limit_burst),
@@ -245,41 +285,59 @@ class KasaCloud:
             raise E.ProtocolError(None, "getDeviceList answer has no deviceList")
         return [dict(e) for e in entries if isinstance(e, dict)]
 
-    async def _build(self, entry: dict[str, Any]) -> Device:
+    async def _build(self, entry: dict[str, Any], *, update: bool = False) -> Device:
+        """Type a list entry: read its sysinfo (with ``update``: everything ``update()`` reads).
+
+        A device that is offline, or does not answer in time, is built from its entry alone,
+        marked ``is_online == False``: one silent device must not fail a whole listing.
+        """
         sysinfo: dict[str, Any] | None = None
+        response: dict[str, Any] = {}
+        request = _listing_query(entry) if update else _SYSINFO
         if _is_listed_online(entry):
             try:
                 response = await self._session.passthrough(
-                    str(entry.get("deviceId")), _SYSINFO, base_url=entry.get("appServerUrl")
+                    str(entry.get("deviceId")), request, base_url=entry.get("appServerUrl")
                 )
                 sysinfo = dict(response[C.SYSTEM][C.GET_SYSINFO])
                 sysinfo.pop("err_code", None)
-            except E.DeviceOfflineError:
+            except (E.DeviceOfflineError, E.CloudTimeoutError):
                 sysinfo = None  # listed online, but it lost its connection meanwhile
             except (KeyError, TypeError):
                 raise E.ProtocolError(None, "sysinfo answer is malformed") from None
-        return from_cloud(self._session, entry, sysinfo)
+        device = from_cloud(self._session, entry, sysinfo)
+        if update and device.is_online:
+            if _covers(request, device.update_query()):
+                device.absorb_update(response)  # the listing's answer was the update
+            else:
+                await device.update()  # a family that reads more than the listing asked
+            await device._update_children()
+        return device
 
-    async def devices(self) -> list[Device]:
+    async def devices(self, *, update: bool = False) -> list[Device]:
         """Every device of the account, typed, with its sysinfo read (concurrently).
 
-        Offline devices are included with ``is_online == False``; their commands raise
-        :class:`DeviceOfflineError`. Call ``update()`` on a device for its energy reading and
-        clock.
+        With ``update=True`` each device's read is a full :meth:`Device.update` (energy reading,
+        clock) in the same single passthrough, so that no second round trip is needed.
+
+        Offline devices (and devices that do not answer in time) are included with
+        ``is_online == False``; their commands raise :class:`DeviceOfflineError`.
         """
         entries = await self.device_list()
         built: list[Device | None] = [None] * len(entries)
 
         async def build(i: int) -> None:
-            built[i] = await self._build(entries[i])
+            built[i] = await self._build(entries[i], update=update)
 
         async with anyio.create_task_group() as tg:
             for i in range(len(entries)):
                 tg.start_soon(build, i)
         return [d for d in built if d is not None]
 
-    async def device(self, selector: str) -> Device:
+    async def device(self, selector: str, *, update: bool = False) -> Device:
         """One device: by id, exact alias, or a unique case-insensitive part of an alias.
+
+        ``update=True`` reads what :meth:`Device.update` reads, in the same single passthrough.
 
         Raises:
             NotFoundError: nothing matches.
@@ -288,7 +346,7 @@ class KasaCloud:
         entries = await self.device_list()
         stubs = [from_cloud(self._session, e, None) for e in entries]
         chosen = select(stubs, selector)
-        return await self._build(chosen.entry)
+        return await self._build(chosen.entry, update=update)
 
     async def update_all(self, devices: list[Device]) -> list[BaseException | None]:
         """``update()`` every device concurrently; return each one's error (``None``: updated)."""

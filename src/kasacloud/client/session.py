@@ -197,7 +197,10 @@ class CloudSession:
                 E.CloudConnectionError(None, f"cannot reach {url}: {type(exc).__name__}")
             ) from None
         if debug:
-            logger.debug("<- %s %s %s", response.status_code, url, redact(response.text[:4000]))
+            # redact the whole answer, then shorten: a cut JSON text could not be parsed to redact
+            logger.debug(
+                "<- %s %s %s", response.status_code, url, str(redact(response.text))[:4000]
+            )
         try:
             decoded = response.json()
         except ValueError:

@@ -226,18 +226,34 @@ class KeyringTokenStore:
 _TERMINAL_LOCK = threading.Lock()
 
 
+def _terminal_id_path(directory: str | os.PathLike[str] | None) -> Path:
+    return (Path(directory) if directory is not None else config_dir()) / "terminal-id"
+
+
+def _read_terminal_id(path: Path) -> str | None:
+    try:
+        existing = path.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return None
+    return existing or None
+
+
+def existing_terminal_id(directory: str | os.PathLike[str] | None = None) -> str | None:
+    """The installation's terminal id if one was made before, else ``None``; never writes."""
+    with _TERMINAL_LOCK:
+        return _read_terminal_id(_terminal_id_path(directory))
+
+
 def installation_terminal_id(directory: str | os.PathLike[str] | None = None) -> str:
     """Return the installation's terminal id, made once and kept in ``<config dir>/terminal-id``.
 
     If the directory cannot be written, a fresh id is returned (and 2-step verification may be
-    asked again next time).
+    asked again next time). :class:`~kasacloud.KasaCloud` calls this only for a token store that
+    persists (a file, the keyring, your own); with :class:`MemoryTokenStore` it writes nothing.
     """
-    path = (Path(directory) if directory is not None else config_dir()) / "terminal-id"
+    path = _terminal_id_path(directory)
     with _TERMINAL_LOCK:
-        try:
-            existing = path.read_text(encoding="utf-8").strip()
-        except OSError:
-            existing = ""
+        existing = _read_terminal_id(path)
         if existing:
             return existing
         new = str(uuid.uuid4())

@@ -16,21 +16,31 @@ from kasacloud.client.devices.device import (
 from kasacloud.client.devices.factory import device_class, from_cloud
 from kasacloud.client.devices.modules import (
     HSV,
+    Away,
     AwayRule,
+    Countdown,
     CountdownRule,
+    Rule,
+    Rules,
+    Schedule,
     ScheduleRule,
 )
 
 __all__ = [
     "HSV",
+    "Away",
     "AwayRule",
     "Bulb",
+    "Countdown",
     "CountdownRule",
     "Device",
     "Dimmer",
     "LightStrip",
     "Outlet",
     "Plug",
+    "Rule",
+    "Rules",
+    "Schedule",
     "ScheduleRule",
     "Strip",
     "WallSwitch",

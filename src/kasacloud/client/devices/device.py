@@ -249,15 +249,27 @@ class Device:
         """Send any command (``{module: {method: params}}``) and return the answer unchecked."""
         return await self.request(request)
 
+    def _update_modules(self) -> list[Module]:
+        return [m for m in self._all_modules() if m.query() and m.supported is not False]
+
+    def update_query(self) -> dict[str, dict[str, Any]]:
+        """What :meth:`update` sends: sysinfo and every capability's reads, merged into one."""
+        queries: list[Mapping[str, Mapping[str, Any]]] = [{C.SYSTEM: {C.GET_SYSINFO: None}}]
+        queries += [{m.wire_name: m.query()} for m in self._update_modules()]
+        return merge_queries(*queries)
+
+    def absorb_update(self, response: Mapping[str, Any]) -> None:
+        """Take an answer to :meth:`update_query` (sysinfo, then each capability's part)."""
+        self._absorb_sysinfo(method_result(response, C.SYSTEM, C.GET_SYSINFO))
+        for module in self._update_modules():
+            module.absorb(response)
+
     async def update(self) -> None:
         """Read sysinfo and what every capability needs, in one passthrough."""
-        queries = [{C.SYSTEM: {C.GET_SYSINFO: None}}]
-        modules = [m for m in self._all_modules() if m.query() and m.supported is not False]
-        queries += [{m.wire_name: m.query()} for m in modules]
-        response = await self.request(merge_queries(*queries))
-        self._absorb_sysinfo(method_result(response, C.SYSTEM, C.GET_SYSINFO))
-        for module in modules:
-            module.absorb(response)
+        self.absorb_update(await self.request(self.update_query()))
+
+    async def _update_children(self) -> None:
+        """Reads that need requests of their own after :meth:`update` (a strip's outlet meters)."""
 
     def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
         sysinfo.pop("err_code", None)
@@ -490,12 +502,23 @@ class Strip(Device):
         return select(self.children, selector)
 
     async def update(self) -> None:
-        """Read the strip's sysinfo (all outlets' state), then each outlet's meter, if any."""
+        """Read the strip's sysinfo (all outlets' state), then each outlet's meter, if any.
+
+        One passthrough for the strip, plus one per outlet when the outlets meter energy (the
+        protocol allows one ``context`` per request).
+        """
         await super().update()
-        by_id = {o.device_id: o for o in self.children}
+        await self._update_children()
+
+    def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
+        super()._absorb_sysinfo(sysinfo)
+        by_id = {o.device_id: o for o in getattr(self, "children", [])}
         self.children = [
             by_id.get(cid) or Outlet(self, cid, i) for i, cid in enumerate(self._child_ids())
         ]
+
+    async def _update_children(self) -> None:
+        """Read each outlet's meter (one request each: one ``context`` per request)."""
         if self.energy is not None:
             async with anyio.create_task_group() as tg:
                 for outlet in self.children:

@@ -6,12 +6,15 @@ Every argument is checked against what the device reports (``is_dimmable``, ``is
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kasacloud.client import errors as E
 from kasacloud.client.devices.modules.base import Module
 from kasacloud.protocol import commands as C
 from kasacloud.protocol.models import color_temp_range_k
+
+if TYPE_CHECKING:
+    from kasacloud.client.devices.device import Device
 
 
 class HSV(NamedTuple):
@@ -22,18 +25,27 @@ class HSV(NamedTuple):
     value: int
 
 
-def _check(name: str, value: int, low: int, high: int) -> int:
+def _describe(device: Device | None) -> str:
+    """`` of 'Reading light' (KL120(US))``: whose range it is, for a person reading the error."""
+    if device is None:
+        return ""
+    name = device.alias or device.device_id
+    return f" of {name!r} ({device.model})" if device.model else f" of {name!r}"
+
+
+def _check(name: str, value: int, low: int, high: int, device: Device | None = None) -> int:
+    where = _describe(device)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise E.InvalidArgumentError(f"{name} must be an integer, got {value!r}")
+        raise E.InvalidArgumentError(f"{name}{where} must be an integer, got {value!r}")
     if not low <= value <= high:
-        raise E.InvalidArgumentError(f"{name} must be between {low} and {high}, got {value}")
+        raise E.InvalidArgumentError(f"{name}{where} must be between {low} and {high}, got {value}")
     return value
 
 
-def _transition(transition_ms: int | None) -> dict[str, int]:
+def _transition(transition_ms: int | None, device: Device | None = None) -> dict[str, int]:
     if transition_ms is None:
         return {}
-    return {"transition_period": _check("transition_ms", transition_ms, 0, 60 * 60 * 1000)}
+    return {"transition_period": _check("transition_ms", transition_ms, 0, 60 * 60 * 1000, device)}
 
 
 class Light(Module):
@@ -106,19 +118,21 @@ class Light(Module):
 
     async def set_on(self, on: bool, *, transition_ms: int | None = None) -> None:
         """Turn the light on or off."""
-        await self.set_state({"on_off": int(on), **_transition(transition_ms)})
+        await self.set_state({"on_off": int(on), **_transition(transition_ms, self.device)})
 
     async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
         """Set brightness (0-100 %); the light turns on."""
         if not self.is_dimmable:
-            raise E.InvalidArgumentError(f"{self.device.model} is not dimmable")
-        _check("brightness", brightness, 0, 100)
+            raise E.InvalidArgumentError(
+                f"{self.device.alias!r} ({self.device.model}) is not dimmable"
+            )
+        _check("brightness", brightness, 0, 100, self.device)
         await self.set_state(
             {
                 "on_off": 1,
                 "ignore_default": 1,
                 "brightness": brightness,
-                **_transition(transition_ms),
+                **_transition(transition_ms, self.device),
             }
         )
 
@@ -132,17 +146,19 @@ class Light(Module):
     ) -> None:
         """Set a colour: hue 0-360, saturation 0-100, value (brightness) 0-100."""
         if not self.is_color:
-            raise E.InvalidArgumentError(f"{self.device.model} is not a colour light")
+            raise E.InvalidArgumentError(
+                f"{self.device.alias!r} ({self.device.model}) is not a colour light"
+            )
         state: dict[str, Any] = {
             "on_off": 1,
             "ignore_default": 1,
-            "hue": _check("hue", hue, 0, 360),
-            "saturation": _check("saturation", saturation, 0, 100),
+            "hue": _check("hue", hue, 0, 360, self.device),
+            "saturation": _check("saturation", saturation, 0, 100, self.device),
             "color_temp": 0,
         }
         if value is not None:
-            state["brightness"] = _check("value", value, 0, 100)
-        await self.set_state({**state, **_transition(transition_ms)})
+            state["brightness"] = _check("value", value, 0, 100, self.device)
+        await self.set_state({**state, **_transition(transition_ms, self.device)})
 
     async def set_color_temp(
         self, color_temp_k: int, *, brightness: int | None = None, transition_ms: int | None = None
@@ -150,15 +166,17 @@ class Light(Module):
         """Set the colour temperature in kelvin, checked against the model's range first."""
         rng = self.color_temp_range_k
         if rng is None:
-            raise E.InvalidArgumentError(f"{self.device.model} has no tunable colour temperature")
+            raise E.InvalidArgumentError(
+                f"{self.device.alias!r} ({self.device.model}) has no tunable colour temperature"
+            )
         state: dict[str, Any] = {
             "on_off": 1,
             "ignore_default": 1,
-            "color_temp": _check("color_temp_k", color_temp_k, *rng),
+            "color_temp": _check("color_temp_k", color_temp_k, *rng, self.device),
         }
         if brightness is not None:
-            state["brightness"] = _check("brightness", brightness, 0, 100)
-        await self.set_state({**state, **_transition(transition_ms)})
+            state["brightness"] = _check("brightness", brightness, 0, 100, self.device)
+        await self.set_state({**state, **_transition(transition_ms, self.device)})
 
 
 class LightStripLight(Light):
@@ -181,11 +199,11 @@ class DimmerLight(Module):
 
     async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
         """Set brightness (1-100 %), optionally fading over ``transition_ms``."""
-        _check("brightness", brightness, 1, 100)
+        _check("brightness", brightness, 1, 100, self.device)
         if transition_ms is None:
             await self.call(C.SET_BRIGHTNESS, {"brightness": brightness})
         else:
-            duration = _check("transition_ms", transition_ms, 0, 60 * 60 * 1000)
+            duration = _check("transition_ms", transition_ms, 0, 60 * 60 * 1000, self.device)
             await self.call(
                 C.SET_DIMMER_TRANSITION, {"brightness": brightness, "duration": duration}
             )

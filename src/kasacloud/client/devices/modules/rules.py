@@ -28,9 +28,15 @@ def _weekdays(value: Any) -> tuple[bool, ...]:
 
 
 def _check_minute(name: str, value: int) -> int:
-    if not 0 <= value < 24 * 60:
-        raise E.InvalidArgumentError(f"{name} must be a minute of the day (0-1439), got {value}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 24 * 60:
+        raise E.InvalidArgumentError(f"{name} must be a minute of the day (0-1439), got {value!r}")
     return value
+
+
+def _check_weekdays(value: object) -> list[int]:
+    if not isinstance(value, tuple | list) or len(value) != 7:
+        raise E.InvalidArgumentError(f"weekdays must be 7 booleans, Sunday first, got {value!r}")
+    return [int(bool(d)) for d in value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +59,15 @@ class ScheduleRule:
     def to_wire(self) -> dict[str, Any]:
         """The device's JSON for this rule."""
         _check_minute("start_min", self.start_min)
+        if self.time_option not in _TIME_OPTIONS:
+            raise E.InvalidArgumentError(
+                f"time_option must be one of {', '.join(_TIME_OPTIONS)}, got {self.time_option!r}"
+            )
         body = {
             **self.raw,
             "name": self.name,
             "enable": int(self.enabled),
-            "wday": [int(d) for d in self.weekdays],
+            "wday": _check_weekdays(self.weekdays),
             "repeat": int(self.repeat),
             "stime_opt": _TIME_OPTIONS[self.time_option],
             "smin": self.start_min,
@@ -103,8 +113,9 @@ class CountdownRule:
 
     def to_wire(self) -> dict[str, Any]:
         """The device's JSON for this rule."""
-        if self.delay_s < 1:
-            raise E.InvalidArgumentError(f"delay_s must be at least 1, got {self.delay_s}")
+        delay = self.delay_s
+        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 1:
+            raise E.InvalidArgumentError(f"delay_s must be a whole number >= 1, got {delay!r}")
         body = {
             **self.raw,
             "name": self.name,
@@ -152,7 +163,7 @@ class AwayRule:
             **self.raw,
             "name": self.name,
             "enable": int(self.enabled),
-            "wday": [int(d) for d in self.weekdays],
+            "wday": _check_weekdays(self.weekdays),
             "repeat": int(self.repeat),
             "stime_opt": 0,
             "smin": self.start_min,
@@ -180,11 +191,21 @@ class AwayRule:
         )
 
 
+Rule = ScheduleRule | CountdownRule | AwayRule
+"""Any typed rule."""
+
 RuleT = TypeVar("RuleT", ScheduleRule, CountdownRule, AwayRule)
+AnyRuleT = TypeVar("AnyRuleT", bound=Rule)
 
 
 class Rules(Module, Generic[RuleT]):
-    """A rule list on the device: ``list``, ``add``, ``edit``, ``delete``, ``delete_all``."""
+    """A rule list on the device: ``list``, ``add``, ``edit``, ``delete``, ``delete_all``.
+
+    ``add``, ``edit`` and ``delete`` accept any rule type, so that code holding "one of
+    ``Schedule | Countdown | Away``" type-checks; a rule of the wrong kind (a
+    :class:`CountdownRule` given to ``device.schedule``) raises
+    :class:`~kasacloud.InvalidArgumentError` before any request.
+    """
 
     rule_type: ClassVar[type[Any]]
 
@@ -202,24 +223,37 @@ class Rules(Module, Generic[RuleT]):
         self.rules = [self.rule_type.from_wire(r) for r in result.get("rule_list") or []]
         return list(self.rules)
 
-    async def add(self, rule: RuleT) -> RuleT:
+    def _check_kind(self, rule: object) -> None:
+        if not isinstance(rule, self.rule_type):
+            raise E.InvalidArgumentError(
+                f"{type(self).__name__.lower()} rules of {self.device.alias!r} are "
+                f"{self.rule_type.__name__}s, got {type(rule).__name__}"
+            )
+
+    async def add(self, rule: AnyRuleT) -> AnyRuleT:
         """Add ``rule``; return it with the id the device gave it."""
+        self._check_kind(rule)
         body = rule.to_wire()
         body.pop("id", None)
         result = await self.call(C.ADD_RULE, body)
         new_id = result.get("id")
         return replace(rule, id=str(new_id)) if new_id is not None else rule
 
-    async def edit(self, rule: RuleT) -> None:
+    async def edit(self, rule: Rule) -> None:
         """Replace the rule with ``rule.id`` by ``rule``."""
+        self._check_kind(rule)
         if rule.id is None:
             raise E.InvalidArgumentError("edit needs a rule with an id (from list() or add())")
         await self.call(C.EDIT_RULE, rule.to_wire())
 
-    async def delete(self, rule: RuleT | str) -> None:
+    async def delete(self, rule: Rule | str) -> None:
         """Delete a rule (given as a rule or its id)."""
-        rule_id = rule if isinstance(rule, str) else rule.id
-        if rule_id is None:
+        if isinstance(rule, str):
+            rule_id: str | None = rule
+        else:
+            self._check_kind(rule)
+            rule_id = rule.id
+        if not rule_id:
             raise E.InvalidArgumentError("delete needs a rule id")
         await self.call(C.DELETE_RULE, {"id": rule_id})
 
