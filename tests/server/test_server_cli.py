@@ -51,6 +51,11 @@ def test_seed_with_an_unknown_model(run, tmp_path: Path) -> None:
 def test_bad_port(run) -> None:
     _one_line_error(*run("--port", "70000"))
     _one_line_error(*run("--port", "http"))
+    # Region n listens on port + n: the last region must still get a real port.
+    line = _one_line_error(
+        *run("--port", "65535", "--region", "eu-west-1", "--region", "us-east-1")
+    )
+    assert "--port" in line
 
 
 def test_capture_that_does_not_parse(run, tmp_path: Path) -> None:

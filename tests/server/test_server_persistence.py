@@ -87,6 +87,13 @@ def test_seed_is_applied_once(tmp_path: Path, device_kit: DeviceKit | None) -> N
 # --- kill -9 --------------------------------------------------------------------------------
 
 
+# Generous deadlines: they only stop a broken run from hanging, they are not what is tested. On a
+# loaded machine (2 cores, other test processes) a start or an fsync can take seconds.
+START_DEADLINE_S = 120.0
+REQUEST_TIMEOUT = httpx.Timeout(120.0)
+WRITES_BEFORE_KILL = 60
+
+
 def _start(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
@@ -106,22 +113,94 @@ def _start(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    lines: queue.Queue[str] = queue.Queue()
+    lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.put(line)
+        lines.put(None)  # the process closed its output (it ended)
 
     threading.Thread(target=pump, daemon=True).start()
     while True:
         try:
-            line = lines.get(timeout=60)
+            line = lines.get(timeout=START_DEADLINE_S)
         except queue.Empty:
+            line = None
+        if line is None:
             proc.kill()
+            proc.wait()
             pytest.fail("kasacloud serve did not print its URL")
         if match := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
             return proc, match.group(1)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+class _Writer(threading.Thread):
+    """Writes relay states and aliases one after another until the server dies under it.
+
+    ``acked`` holds the last value the server acknowledged per (device, kind); ``in_flight`` the
+    one write sent but not yet answered (the kill may land before or after it is stored). Any
+    failure before the kill is kept in ``error`` and fails the test with its cause.
+    """
+
+    def __init__(self, url: str, token: str, devices: list[str]) -> None:
+        super().__init__(name="kill-9-writer", daemon=True)
+        self.url, self.token, self.devices = url, token, devices
+        self.acked: dict[tuple[str, str], Any] = {}
+        self.in_flight: dict[tuple[str, str], Any] = {}
+        self.count = 0
+        self.progress = threading.Condition()
+        self.killed = threading.Event()
+        self.error: str | None = None
+
+    def _body(self, i: int) -> tuple[tuple[str, str], Any, dict[str, Any]]:
+        device = self.devices[i % len(self.devices)]
+        if i % 2:
+            value: Any = (i // 2) % 2
+            data = json.dumps({"system": {"set_relay_state": {"state": value}}})
+            params = {"deviceId": device, "token": self.token, "requestData": data}
+            return (device, "relay"), value, {"method": "passthrough", "params": params}
+        value = f"write {i}"
+        params = {"deviceId": device, "token": self.token, "alias": value}
+        return (device, "alias"), value, {"method": "setAlias", "params": params}
+
+    def run(self) -> None:
+        with httpx.Client(timeout=REQUEST_TIMEOUT) as client:
+            i = 0
+            while True:
+                key, value, body = self._body(i)
+                self.in_flight = {key: value}
+                try:
+                    answer = client.post(self.url + "/", json=body).json()
+                except httpx.TransportError as exc:
+                    if not self.killed.is_set():
+                        self.error = f"request {i} failed before the kill: {exc!r}"
+                    break  # after the kill: the server died mid-request, as intended
+                if answer.get("error_code") != 0:
+                    self.error = f"request {i} answered {answer}"
+                    break
+                self.acked[key] = value
+                self.in_flight = {}
+                i += 1
+                with self.progress:
+                    self.count = i
+                    self.progress.notify_all()
+        with self.progress:
+            self.progress.notify_all()
+
+    def wait_for(self, writes: int) -> None:
+        """Block until ``writes`` were acknowledged (or the writer stopped)."""
+        with self.progress:
+            self.progress.wait_for(
+                lambda: self.count >= writes or not self.is_alive() or self.error is not None,
+                timeout=START_DEADLINE_S * 2,
+            )
 
 
 @pytest.mark.slow
@@ -129,71 +208,37 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
     proc, url = _start(tmp_path)
     try:
         with Api(url) as api:
+            api.http.timeout = REQUEST_TIMEOUT
             token = api.token()
             devices = [
                 d["deviceId"]
                 for d in api.devices(token)
-                if d["status"] == 1
-                and "relay_state"
-                in api.passthrough(token, d["deviceId"], SYSINFO)["response"]["system"][
-                    "get_sysinfo"
-                ]
+                if d["status"] == 1 and "relay_state" in api.sysinfo(token, d["deviceId"])
             ]
-        acked: dict[tuple[str, str], Any] = {}
-        in_flight: dict[tuple[str, str], Any] = {}
-        enough = threading.Event()
-        stop = threading.Event()
-
-        def stream() -> None:
-            client = httpx.Client(timeout=10)
-            i = 0
-            try:
-                while not stop.is_set():
-                    device = devices[i % len(devices)]
-                    if i % 2:
-                        key, value = (device, "relay"), (i // 2) % 2
-                        data = json.dumps({"system": {"set_relay_state": {"state": value}}})
-                        params = {"deviceId": device, "token": token, "requestData": data}
-                        body = {"method": "passthrough", "params": params}
-                    else:
-                        key, value = (device, "alias"), f"write {i}"
-                        params = {"deviceId": device, "token": token, "alias": value}
-                        body = {"method": "setAlias", "params": params}
-                    in_flight.clear()
-                    in_flight[key] = value
-                    answer = client.post(url + "/", json=body).json()
-                    assert answer["error_code"] == 0, answer
-                    acked[key] = value
-                    in_flight.clear()
-                    i += 1
-                    if i >= 60:
-                        enough.set()
-            except httpx.TransportError:
-                pass  # the server was killed mid-request
-            finally:
-                client.close()
-
-        writer = threading.Thread(target=stream)
+        assert len(devices) >= 2
+        writer = _Writer(url, token, devices)
         writer.start()
-        assert enough.wait(timeout=60)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        stop.set()
-        writer.join(timeout=20)
+        writer.wait_for(WRITES_BEFORE_KILL)
+        assert writer.error is None, writer.error
+        assert writer.count >= WRITES_BEFORE_KILL, "the writer stalled before the kill"
+        writer.killed.set()
+        proc.send_signal(signal.SIGKILL)  # while the writer keeps writing: mid-stream
+        proc.wait()
+        writer.join(timeout=START_DEADLINE_S)
         assert not writer.is_alive()
+        assert writer.error is None, writer.error
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        _stop(proc)
 
     proc, url = _start(tmp_path)
     try:
         with Api(url) as api:
+            api.http.timeout = REQUEST_TIMEOUT
             token = api.token()
             listed = {d["deviceId"]: d for d in api.devices(token)}
             checked = 0
-            for (device, kind), value in acked.items():
-                allowed = {value, in_flight.get((device, kind), value)}
+            for (device, kind), value in writer.acked.items():
+                allowed = {value, writer.in_flight.get((device, kind), value)}
                 if kind == "alias":
                     assert listed[device]["alias"] in allowed
                 else:
@@ -201,11 +246,9 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
                 checked += 1
             assert checked >= 2
         proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean shutdown
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=START_DEADLINE_S) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        _stop(proc)
 
 
 def test_serve_builds_app_server_url_from_public_url(tmp_path: Path) -> None:
@@ -224,4 +267,4 @@ def test_serve_builds_app_server_url_from_public_url(tmp_path: Path) -> None:
             assert info["server"] == "eu-wap.cloud.example.test"
     finally:
         proc.terminate()
-        assert proc.wait(timeout=20) == 0  # Ctrl-C / SIGTERM: a clean shutdown
+        assert proc.wait(timeout=START_DEADLINE_S) == 0  # Ctrl-C / SIGTERM: a clean shutdown

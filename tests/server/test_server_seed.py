@@ -113,3 +113,49 @@ def test_device_from_a_capture_is_bound_to_the_demo_account(tmp_path: Path) -> N
     # Restarting with the same --device does not add it twice.
     with LocalCloud(devices=[capture], data_dir=tmp_path) as cloud, Api(cloud.url) as api:
         assert len(api.devices(api.token())) == count
+
+
+def test_seed_fields_and_a_profile_file_bound_to_the_seeds_first_account(tmp_path: Path) -> None:
+    profiles = ROOT / "src" / "kasacloud" / "sim" / "profiles"
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "dimmer.json").write_bytes((profiles / "HS220(US)_1.0.json").read_bytes())
+    extra = tmp_path / "extra-bulb.json"  # our profile format, given like --device FILE
+    extra.write_bytes((profiles / "KL120(US)_1.0.json").read_bytes())
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps(
+            {
+                "accounts": [
+                    {
+                        "email": "carol@example.com",
+                        "password": "carol-pw",
+                        "nickname": "Carol",
+                        "country_code": "US",
+                        "devices": [
+                            {"profile": "mine/dimmer.json", "alias": "Stairs"},
+                            {"model": "HS103", "alias": "Spare", "online": False},
+                        ],
+                    },
+                    {"email": "dave@example.com", "password": "dave-pw", "mfa": True},
+                ]
+            }
+        )
+    )
+    data = tmp_path / "data"
+    with LocalCloud(seed=seed, devices=[extra], data_dir=data) as cloud, Api(cloud.url) as api:
+        carol = api.login("carol@example.com", "carol-pw")
+        assert (carol["nickname"], carol["countryCode"]) == ("Carol", "US")
+        listed = {d["alias"]: d for d in api.devices(carol["token"])}
+        assert listed["Stairs"]["deviceModel"] == "HS220(US)"  # a profile file, seed-relative
+        assert listed["Spare"]["status"] == 0
+        bulb = [d for d in listed.values() if d["deviceModel"] == "KL120(US)"]
+        assert len(bulb) == 1  # --device: bound to the seed's first account
+        assert bulb[0]["status"] == 1
+        # dave has 2-step verification: V1 login is refused, V2 asks for a code.
+        dave = {"cloudUserName": "dave@example.com", "cloudPassword": "dave-pw"}
+        refused = api.v1("login", {**dave, "terminalUUID": "t"})
+        assert refused["error_code"] == -23003
+        body = api.v2_login_body("dave@example.com", "dave-pw")
+        mfa = api.signed("/api/v2/account/login", body)
+        assert mfa["result"]["errorCode"] == "-20677"
+        assert cloud.device_ids("dave@example.com") == []

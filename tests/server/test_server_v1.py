@@ -137,14 +137,26 @@ def test_passthrough_string_and_object_forms_are_mirrored(shared: tuple[Api, str
 
 def test_passthrough_several_modules_and_module_errors(shared: tuple[Api, str]) -> None:
     api, token = shared
-    device_id = _online(api, token)[0]["deviceId"]
-    answer = api.passthrough(
-        token, device_id, {"system": {"get_sysinfo": {}}, "no.such.module": {"x": None}}
-    )
-    assert answer["error_code"] == 0
+    kettle = next(d for d in _online(api, token) if d["alias"] == "Kettle")  # HS110: has emeter
+    request = {
+        "system": {"get_sysinfo": {}, "no_such_method": {}},
+        "emeter": {"get_realtime": {}},
+        "time": {"get_time": None},
+        "no.such.module": {"x": None},
+        "schedule": {"add_rule": {"sact": 7}},
+    }
+    answer = api.passthrough(token, str(kettle["deviceId"]), request)
+    assert answer["error_code"] == 0  # device errors stay inside responseData
     response = answer["response"]
+    assert set(response) == set(request)
     assert response["system"]["get_sysinfo"]["err_code"] == 0
-    assert response["no.such.module"]["err_code"] != 0
+    assert response["system"]["get_sysinfo"]["deviceId"] == kettle["deviceId"]
+    assert response["system"]["no_such_method"] == {"err_code": -2, "err_msg": "member not support"}
+    assert response["emeter"]["get_realtime"]["err_code"] == 0
+    assert "power" in response["emeter"]["get_realtime"]  # V1 units on the HS110 hw 1
+    assert response["time"]["get_time"]["err_code"] == 0
+    assert response["no.such.module"] == {"err_code": -1, "err_msg": "module not support"}
+    assert response["schedule"]["add_rule"] == {"err_code": -3, "err_msg": "invalid argument"}
 
 
 def test_passthrough_to_a_strip_outlet(api: Api, local_cloud: LocalCloud) -> None:

@@ -101,6 +101,11 @@ def serve(
         changes["account_rate_limit"] = changes["terminal_rate_limit"] = None
     config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
     urls = _public_urls(public_urls, config.regions)
+    if port and port + len(config.regions) - 1 > 65535:
+        raise click.BadParameter(
+            f"{len(config.regions)} regions need ports {port}..{port + len(config.regions) - 1}",
+            param_hint="--port",
+        )
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -14,7 +14,7 @@ A seed is JSON (a file, or an already-parsed dict)::
           "devices": [
             {"model": "HS110(EU)", "alias": "Kettle"},
             {"profile": "captures/HS300.json", "alias": "Desk strip", "online": false},
-            {"model": "HS100(US)", "alias": "Plug {n}", "count": 500, "region": "us-east-1"}
+            {"model": "HS103(US)", "alias": "Plug {n}", "count": 500, "region": "us-east-1"}
           ]
         }
       ]
