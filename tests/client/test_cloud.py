@@ -536,6 +536,29 @@ async def test_client_timeout(fake_kit) -> None:
         assert info.value.code is None
 
 
+@pytest.mark.parametrize("protocol", ["v2", "v1"])
+async def test_no_log_of_any_library_shows_a_token(
+    local_cloud: LocalCloud, caplog, protocol: str
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger: ours, httpx, httpcore, anyio
+    async with client(local_cloud.url, protocol=protocol) as cloud:
+        await cloud.login(*DEMO)
+        await (await cloud.device("Kettle")).update()
+        assert cloud.tokens is not None
+        assert cloud.tokens.refresh_token is not None
+        secrets = [cloud.tokens.token.reveal(), cloud.tokens.refresh_token.reveal()]
+    # the client's side only: the in-process server's own logs (uvicorn's access log) are the
+    # server's business
+    lines = [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if not r.name.startswith(("uvicorn", "kasacloud.server"))
+    ]
+    assert any("HTTP Request" in line for line in lines)  # httpx's line, its token masked
+    for secret in secrets:
+        assert [line for line in lines if secret in line] == []
+
+
 async def test_debug_trace_has_no_secret(local_cloud: LocalCloud, caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="kasacloud.client")
     async with client(local_cloud.url) as cloud:

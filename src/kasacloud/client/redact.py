@@ -8,6 +8,7 @@ pasted into a bug report.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -88,3 +89,43 @@ def _redact_text(text: str) -> str:
     if "://" in text and "?" in text:
         return redact_url(text)
     return _TOKEN_IN_TEXT.sub(rf"\1{MASK}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks tokens in a record's arguments and message.
+
+    httpx logs every request at INFO with its full URL, and V2 puts the token in the query
+    string: the session installs this filter on the ``httpx`` logger (see
+    :func:`install_log_redaction`) so that ``logging.basicConfig(level=logging.INFO)`` shows no
+    token.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask secrets in place; never drops a record."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_arg(a) for a in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
+        if isinstance(record.msg, str) and "token" in record.msg.lower():
+            record.msg = redact(record.msg)
+        return True
+
+
+def _redact_arg(arg: object) -> object:
+    if isinstance(arg, int | float | bool) or arg is None:
+        return arg
+    text = str(arg)
+    if "token" not in text.lower():
+        return arg
+    return redact_url(text) if "://" in text else redact(text)
+
+
+_FILTER: Final = RedactingFilter()
+
+
+def install_log_redaction(logger_names: tuple[str, ...] = ("httpx",)) -> None:
+    """Add :class:`RedactingFilter` to the loggers of the HTTP stack (once; idempotent)."""
+    for name in logger_names:
+        target = logging.getLogger(name)
+        if _FILTER not in target.filters:
+            target.addFilter(_FILTER)

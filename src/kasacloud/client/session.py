@@ -31,7 +31,7 @@ import httpx
 
 from kasacloud.client import errors as E
 from kasacloud.client.ratelimit import RateLimiter
-from kasacloud.client.redact import redact
+from kasacloud.client.redact import install_log_redaction, redact
 from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.secrets import Secret
 from kasacloud.client.tokens import ProtocolVersion, Tokens, TokensChanged, TokenStore
@@ -41,6 +41,9 @@ from kasacloud.protocol.errors import ErrorCode, Retry, lookup
 
 logger: Final = logging.getLogger("kasacloud.client")
 """DEBUG: one redacted line per request and per answer (what the CLI's ``--debug`` shows)."""
+
+# httpx logs each request's full URL at INFO; a V2 URL carries the token
+install_log_redaction()
 
 _JSON_SEPARATORS: Final = (",", ":")
 
