@@ -36,6 +36,10 @@ def test_sync_client_drives_devices(local_cloud: LocalCloud) -> None:
         strip.update()
         assert strip.outlet(2).is_on
         assert cloud.update_all(devices)[:3] == [None, None, None]
+        updated = {d.alias: d for d in cloud.devices(update=True)}
+        assert updated["Kettle"].realtime.power_w is not None
+        assert updated["Kettle"].time is not None
+        assert cloud.device("Fridge", update=True).realtime is not None
         with pytest.raises(DeviceOfflineError):
             cloud.device("Garage").turn_on()
 
