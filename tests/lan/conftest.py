@@ -1,12 +1,44 @@
-"""Fixtures of the LAN tests: free loopback ports, and processes that are always stopped."""
+"""Fixtures of the LAN tests: loopback only, free loopback ports, processes always stopped."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from guard import loopback_guard
 from lan_helpers import SimulateProcess, free_port
+
+GUARD_DIR = Path(__file__).parent / "guard"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No LAN test, nor any process it starts, can send a packet outside 127.0.0.0/8.
+
+    The guard wraps the socket calls in this process and, through ``guard/sitecustomize.py`` on
+    ``PYTHONPATH``, in every Python process started from here (the simulator, ``kasacloud adopt``,
+    python-kasa's ``kasa``).
+    """
+    log = tmp_path_factory.mktemp("loopback-guard") / "refused.txt"
+    log.touch()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(loopback_guard.ENV, str(log))
+        path = os.environ.get("PYTHONPATH")
+        patch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(GUARD_DIR), path) if p))
+        loopback_guard.install()
+        yield
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_loopback(loopback_only: None) -> Iterator[None]:
+    """Fail a test during which something tried to reach beyond loopback (even if it coped)."""
+    loopback_guard.take_violations()
+    yield
+    refused = loopback_guard.take_violations()
+    assert not refused, f"tried to reach beyond 127.0.0.0/8: {refused}"
 
 
 @pytest.fixture

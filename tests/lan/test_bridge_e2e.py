@@ -120,6 +120,8 @@ def test_adopted_device_end_to_end(simulate, lan_port: int, tmp_path: Path) -> N
     )
     assert adopted.returncode == 0, adopted.stderr
     assert f"adopted {host}:{lan_port}  HS110(US)  'Kettle'  {device_id}" in adopted.stdout
+    # A running server does not see it until restarted: adopt says so.
+    assert "restart `kasacloud serve` to host them" in adopted.stdout
 
     kit = with_lan(sim_kit(), timeout_s=2.0, probe_interval_s=0.2)
     with LocalCloud(data_dir=cloud_dir, kit=kit) as cloud:
@@ -175,7 +177,8 @@ def test_adopt_by_discovery(simulate, lan_port: int, tmp_path: Path) -> None:
     got = {f"{d['host']}:{d['port']}": d["deviceId"] for d in json.loads(adopted.stdout)}
     assert got == ids
 
-    with LocalCloud(data_dir=cloud_dir, kit=with_lan(sim_kit(), timeout_s=2.0)) as cloud:
+    # No kit given: the server's default, the one `kasacloud serve` runs, hosts adopted devices.
+    with LocalCloud(data_dir=cloud_dir) as cloud:
         api = V1(cloud.url)
         try:
             strip_id = ids[f"127.0.0.3:{lan_port}"]
