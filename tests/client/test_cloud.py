@@ -843,3 +843,22 @@ async def test_v1_and_v2_meters_under_the_same_load_give_the_same_numbers(protoc
         assert [(m.year, m.month) for m in months_a] == [(m.year, m.month) for m in months_b]
         for x, y in zip(months_a, months_b, strict=True):
             assert y.energy_kwh == pytest.approx(x.energy_kwh, abs=0.001)
+
+
+async def test_bad_device_arguments_are_refused_before_any_request(
+    local_cloud: LocalCloud,
+) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        lamp = await cloud.device("Hall lamp")
+        recorder = Recorder(cloud)
+        for bad in (
+            lambda: lamp.set_alias(42),  # type: ignore[arg-type]
+            lambda: lamp.set_alias("   "),
+            lambda: lamp.reboot(delay_s="soon"),  # type: ignore[arg-type]
+            lambda: lamp.reboot(delay_s=-1),
+            lambda: cloud.device(7),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(InvalidArgumentError):
+                await bad()
+        assert recorder.requests == []

@@ -435,3 +435,25 @@ def test_url_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_authentication_error_hierarchy() -> None:
     assert issubclass(E.VerificationRequired, AuthenticationError)
     assert issubclass(E.TokenExpiredError, AuthenticationError)
+
+
+# ---- bad input is an InvalidArgumentError, never a traceback of another kind ------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: __import__("kasacloud").KasaCloud(url="http://h", timeout_s=0),
+        lambda: __import__("kasacloud").KasaCloud(url="http://h", timeout_s="15"),
+        lambda: __import__("kasacloud").KasaCloud(url="http://h", max_concurrency=0),
+        lambda: __import__("kasacloud").KasaCloud(url="http://h", rate_limit_per_s=0),
+        lambda: RetryPolicy(max_attempts=0),
+        lambda: select([Named("AA01", "Kettle")], 42),  # type: ignore[type-var]
+        lambda: select([Named("AA01", "Kettle")], "  "),
+    ],
+    ids=["timeout-0", "timeout-text", "concurrency-0", "rate-0", "attempts-0", "selector-int",
+         "selector-blank"],
+)  # fmt: skip
+def test_bad_arguments_raise_invalid_argument(make: Any) -> None:
+    with pytest.raises(E.InvalidArgumentError):
+        make()

@@ -343,6 +343,10 @@ class KasaCloud:
             NotFoundError: nothing matches.
             AmbiguousDeviceError: several devices match; ``candidates`` lists them.
         """
+        if not isinstance(selector, str) or not selector.strip():
+            raise E.InvalidArgumentError(
+                f"a device selector is an id or an alias (text), got {selector!r}"
+            )
         entries = await self.device_list()
         stubs = [from_cloud(self._session, e, None) for e in entries]
         chosen = select(stubs, selector)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import anyio
 
+from kasacloud.client.errors import InvalidArgumentError
+
 
 class RateLimiter:
     """At most ``rate_per_s`` requests per second on average, with bursts of up to ``burst``.
@@ -24,9 +26,9 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_per_s <= 0:
-            raise ValueError("rate_per_s must be positive (math.inf: no limit)")
+            raise InvalidArgumentError("rate_per_s must be positive (math.inf: no limit)")
         if burst < 1:
-            raise ValueError("burst must be at least 1")
+            raise InvalidArgumentError("burst must be at least 1")
         self.rate_per_s = rate_per_s
         self.burst = burst
         self._clock = clock

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from kasacloud.client.errors import InvalidArgumentError
 from kasacloud.protocol.errors import Retry
 
 
@@ -34,9 +35,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("RetryPolicy.max_attempts must be at least 1")
+            raise InvalidArgumentError("RetryPolicy.max_attempts must be at least 1")
         if self.base_delay_s < 0 or self.rate_limited_base_delay_s < 0 or self.max_delay_s < 0:
-            raise ValueError("RetryPolicy delays must not be negative")
+            raise InvalidArgumentError("RetryPolicy delays must not be negative")
 
     def retries(self, kind: Retry) -> bool:
         """Whether ``kind`` is retried with a backoff under this policy."""
@@ -52,7 +53,7 @@ class RetryPolicy:
         come back together.
         """
         if attempt < 1:
-            raise ValueError("attempt counts from 1")
+            raise InvalidArgumentError("attempt counts from 1")
         base = (
             self.rate_limited_base_delay_s
             if kind in (Retry.LONG_BACKOFF, Retry.SLOW)

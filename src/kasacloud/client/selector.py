@@ -35,6 +35,10 @@ def select(items: Sequence[T], selector: str) -> T:
         NotFoundError: nothing matches.
         AmbiguousDeviceError: several items match; its ``candidates`` lists them.
     """
+    if not isinstance(selector, str):
+        raise E.InvalidArgumentError(
+            f"a device selector is an id or an alias (text), got {selector!r}"
+        )
     wanted = selector.strip()
     if not wanted:
         raise E.InvalidArgumentError("a device selector must not be empty")

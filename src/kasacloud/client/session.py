@@ -94,10 +94,12 @@ class CloudSession:
         on_tokens_changed: TokensChanged | None,
         request_data_as_string: bool,
     ) -> None:
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
+        if not isinstance(timeout_s, int | float) or not timeout_s > 0:
+            raise E.InvalidArgumentError(f"timeout_s must be a positive number, got {timeout_s!r}")
+        if not isinstance(max_concurrency, int) or max_concurrency < 1:
+            raise E.InvalidArgumentError(
+                f"max_concurrency must be a whole number >= 1, got {max_concurrency!r}"
+            )
         self.url = _base(url)
         self.protocol: ProtocolVersion = protocol
         self.app = app

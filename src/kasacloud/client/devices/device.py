@@ -278,15 +278,17 @@ class Device:
 
     async def set_alias(self, alias: str) -> None:
         """Rename the device."""
-        if not alias or len(alias) > 31:
-            raise E.InvalidArgumentError("an alias has 1 to 31 characters")
+        if not isinstance(alias, str) or not alias.strip() or len(alias) > 31:
+            raise E.InvalidArgumentError(f"an alias is text of 1 to 31 characters, got {alias!r}")
         await self._system(C.SET_DEV_ALIAS, {"alias": alias})
         self.sysinfo["alias"] = alias
         self.entry["alias"] = alias
 
     async def reboot(self, delay_s: int = 1) -> None:
         """Reboot the device after ``delay_s`` seconds (it goes offline for a while)."""
-        await self._system(C.REBOOT, {"delay": int(delay_s)})
+        if isinstance(delay_s, bool) or not isinstance(delay_s, int) or delay_s < 0:
+            raise E.InvalidArgumentError(f"delay_s must be a whole number >= 0, got {delay_s!r}")
+        await self._system(C.REBOOT, {"delay": delay_s})
 
     async def _system(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         response = await self.request({self._system_module(): {method: dict(params)}})
