@@ -862,3 +862,28 @@ async def test_bad_device_arguments_are_refused_before_any_request(
             with pytest.raises(InvalidArgumentError):
                 await bad()
         assert recorder.requests == []
+
+
+@pytest.mark.parametrize("name", ["Hall lamp", "Living room bulb"])  # system vs smartlife module
+async def test_reboot_takes_the_device_offline_for_a_while_and_time_reads(
+    local_cloud: LocalCloud, name: str
+) -> None:
+    import datetime as dt
+
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        device = await cloud.device(name, update=True)
+        assert isinstance(device.time, dt.datetime)
+        now = await device.get_time()
+        assert now is not None
+        assert abs((now - device.time).total_seconds()) < 120
+        await device.reboot(delay_s=1)
+        local_cloud.clock.advance(2)
+        with pytest.raises(DeviceOfflineError):
+            await device.update()
+        assert not device.is_online
+        local_cloud.clock.advance(600)
+        again = await cloud.device(name, update=True)
+        assert again.is_online
+        assert again.time is not None
+        assert again.time >= device.time
