@@ -179,3 +179,51 @@ def test_a_wrong_verification_code_is_an_authentication_error(cloud: LocalCloud,
     run = kc("--cloud", cloud.url, "login", input=f"{MFA_EMAIL}\n{DEMO_PASSWORD}\n000000x\n")
     assert run.code == 3
     assert "Verification code" in run.err
+
+
+def test_scripted_two_step_verification_with_login_code(
+    cloud: LocalCloud, kc: Kc, config_dir: Path
+) -> None:
+    """No terminal: the first login has the code sent and exits 3; --code finishes it."""
+    env = {"KASA_PASSWORD": DEMO_PASSWORD}
+    first = kc("--cloud", cloud.url, "--json", "login", input=f"{MFA_EMAIL}\n", env=env)
+    assert first.code == 3
+    error = first.error_json()
+    assert error["error"] == "auth"
+    assert "a code was sent" in error["message"]
+    assert "login --code" in error["hint"]
+    pending = config_dir / "pending-verification.json"
+    assert stat.S_IMODE(pending.stat().st_mode) == 0o600
+    assert DEMO_PASSWORD not in pending.read_text()
+    code = cloud.mfa_codes(MFA_EMAIL)[-1]
+
+    wrong = kc("login", "--code", "000000x", input="", env=env)  # the cloud and e-mail are kept
+    assert wrong.code == 3
+    assert "Check the code" in wrong.err
+
+    done = kc("--json", "login", "--code", code, input="", env=env)
+    assert done.code == 0, done.err
+    assert done.json()["username"] == MFA_EMAIL
+    assert done.json()["cloud"] == cloud.url
+    assert not pending.exists()
+    assert kc("--json", "devices").json() == {"devices": []}  # signed in, no password needed
+
+
+def test_login_code_without_a_pending_verification(cloud: LocalCloud, kc: Kc) -> None:
+    env = {"KASA_USERNAME": MFA_EMAIL, "KASA_PASSWORD": DEMO_PASSWORD}
+    run = kc("--cloud", cloud.url, "login", "--code", "123456", env=env)
+    assert run.code == 3
+    assert "No 2-step verification is waiting" in run.err
+    assert "without --code first" in run.err
+
+
+def test_a_command_signing_in_from_the_environment_keeps_the_verification(
+    cloud: LocalCloud, kc: Kc
+) -> None:
+    env = {"KASA_USERNAME": MFA_EMAIL, "KASA_PASSWORD": DEMO_PASSWORD, "KASACLOUD_URL": cloud.url}
+    run = kc("devices", env=env)
+    assert run.code == 3
+    assert "login --code" in run.err
+    done = kc("login", "--code", cloud.mfa_codes(MFA_EMAIL)[-1], env=env)
+    assert done.code == 0, done.err
+    assert kc("devices", env=env).code == 0

@@ -190,3 +190,66 @@ def test_schedule_countdown_away(signed: Kc) -> None:
     assert away["rules"][0]["from"] == "18:00"
     assert "18:00" in signed("away", "list", "Hall").out
     assert signed("away", "remove", "Hall", "--all").code == 0
+
+
+def test_an_offline_device_is_exit_5_for_every_command_not_a_guess(signed: Kc) -> None:
+    for args in (
+        ("energy", "Garage"),
+        ("led", "Garage"),
+        ("schedule", "list", "Garage"),
+        ("raw", "Garage", '{"system": {"get_sysinfo": null}}'),
+        ("export", "Garage"),
+    ):
+        run = signed(*args)
+        assert run.code == 5, (args, run.out, run.err)
+        assert "offline" in run.err
+        assert run.out == ""
+    info = signed("--json", "info", "Garage")  # info shows what the cloud knows, exit 0
+    assert info.json()["online"] is False
+    assert info.json()["led"] is None
+
+
+def test_export_of_named_devices_without_meters_fails(signed: Kc, tmp_path: Path) -> None:
+    none = signed("export", "Hall lamp", "Garage")
+    assert none.code == 2
+    assert "Nothing to export" in none.err
+    assert "Hall lamp: no energy meter" in none.err
+    some = signed("--json", "export", "Kettle", "Hall lamp", "--from", "2026-01-01", "--to",
+                  "2026-01-02")  # fmt: skip
+    assert some.code == 0
+    assert some.json()["skipped"][0]["reason"] == "no energy meter"
+    missing_dir = signed("export", "Kettle", "-o", str(tmp_path / "no" / "such" / "e.csv"))
+    assert missing_dir.code == 2
+    assert "does not exist" in missing_dir.err
+    one = signed("export", "Kettle", "--from", "2026-01-01", "--to", "2026-01-01", "-o",
+                 str(tmp_path / "one.csv"))  # fmt: skip
+    assert "(1 meter," in one.out
+
+
+def test_light_refusals_name_the_option_and_the_range(signed: Kc) -> None:
+    no_colour = signed("light", "Reading", "--hsv", "10", "10", "10")
+    assert no_colour.code == 2
+    assert "has no colour: --hsv does not apply" in no_colour.err
+    out_of_range = signed("--json", "light", "Reading", "--temp", "9000")
+    assert out_of_range.code == 2
+    assert out_of_range.error_json()["message"] == (
+        "--temp 9000: Reading light (KL120(US)) takes 2700 to 5000 K."
+    )
+    dimmer = signed("light", "Dining", "--temp", "3000")
+    assert dimmer.code == 2
+    assert "dimmer" in dimmer.err
+
+
+def test_raw_and_alias_say_what_is_missing(signed: Kc) -> None:
+    empty = signed("raw", "Kettle", input="")
+    assert empty.code == 2
+    assert "no JSON request" in empty.err
+    assert (
+        signed("--json", "raw", "Kettle", '{"system": {"get_sysinfo": null}}').json()["system"][
+            "get_sysinfo"
+        ]["alias"]
+        == "Kettle"
+    )
+    blank = signed("alias", "Kettle", "  ")
+    assert blank.code == 2
+    assert "Give a name." in blank.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -14,6 +15,7 @@ from pathlib import Path
 from cli_helpers import CLEAN_ENV, DEMO_EMAIL, DEMO_PASSWORD, Kc
 
 from kasacloud.server import LocalCloud, RateLimit, ServerConfig
+from kasacloud.server.devices import DeviceKit
 
 
 def _env(config_dir: Path) -> dict[str, str]:
@@ -53,14 +55,72 @@ def test_exit_codes_and_plain_output_of_the_real_process(
     assert error["exit_code"] == 5
 
 
-def test_rate_limited_is_exit_6(kc: Kc) -> None:
+def test_rate_limited_is_exit_6_and_retries_says_how_often_to_try(kc: Kc) -> None:
     config = ServerConfig(account_rate_limit=RateLimit(4, 3600.0))
     with LocalCloud(config=config) as limited:
         login = f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n"
         assert kc("--cloud", limited.url, "login", input=login).code == 0
-        codes = [kc("on", "Hall lamp").code for _ in range(4)]
-    assert codes[-1] == 6
-    assert set(codes) <= {0, 6}
+        # --retries 0: the first -20004 is final (the library would otherwise wait 2 s, then 4 s)
+        codes = [kc("--retries", "0", "on", "Hall lamp").code for _ in range(4)]
+        assert codes[-1] == 6
+        assert set(codes) <= {0, 6}
+        error = kc("--retries", "0", "--json", "on", "Hall lamp").error_json()
+        assert error["error"] == "rate_limited"
+        assert error["cloud_code"] == -20004
+        # --retries 1: exactly one more try (the trace shows both), then the same exit code
+        once = kc("--retries", "1", "--debug", "devices")
+        assert once.code == 6
+        assert once.err.count("-> POST") == 2
+
+
+def test_exit_1_2_7_for_other_usage_and_device_errors(signed: Kc, fake_kit: DeviceKit) -> None:
+    # a server that answers, but not as a Kasa cloud: exit 1, with a hint
+    with LocalCloud(kit=fake_kit) as fake:
+        env = {"KASA_USERNAME": DEMO_EMAIL, "KASA_PASSWORD": DEMO_PASSWORD}
+        other = signed("--cloud", fake.url + "/not-the-api", "devices", env=env)
+        assert other.code == 1, other.err
+        assert "--cloud" in other.err
+        # the fake plug does not know "reboot": the device refuses, exit 7
+        refused = signed("--cloud", fake.url, "--json", "reboot", "Kettle", env=env)
+        assert refused.code == 7, refused.err
+        assert refused.error_json()["error"] == "device_error"
+    # click's own usage errors go through the same printer, as JSON with --json
+    usage = signed("light", "Living room", "--hsv", "400", "1", "1", "--json")
+    assert usage.code == 2
+    error = usage.error_json()
+    assert error["error"] == "usage"
+    assert error["exit_code"] == 2
+    assert error["message"] == "Invalid value for '--hsv': 400 is not in the range 0<=x<=360."
+    assert error["hint"].endswith(" light --help'.")
+    human = signed("--timeout", "soon", "devices")
+    assert human.code == 2
+    assert human.err.startswith("Error: Invalid value for '--timeout'")
+
+
+def test_ctrl_c_at_a_prompt_is_exit_130(cloud: LocalCloud, tmp_path: Path) -> None:
+    main, replica = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kasacloud", "--cloud", cloud.url, "login"],
+        env={**_env(tmp_path), "TERM": "dumb"},
+        stdin=replica,
+        stdout=subprocess.PIPE,
+        stderr=replica,
+    )
+    os.close(replica)
+    seen = b""
+    while b"E-mail" not in seen:
+        chunk = os.read(main, 1024)
+        assert chunk, seen
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    rest = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(main, 1024):
+            rest += chunk
+    os.close(main)
+    assert b"Stopped." in rest
+    assert b"Traceback" not in rest
 
 
 def test_progress_bar_only_on_a_terminal(signed_in_dir: Path, tmp_path: Path) -> None:

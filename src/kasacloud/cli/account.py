@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
+import anyio
 import click
 
 from kasacloud.cli import output
 from kasacloud.cli.errors import CliError, ExitCode
 from kasacloud.cli.output import Column, Message, Record
-from kasacloud.cli.runner import command
+from kasacloud.cli.runner import command, sync_command
 from kasacloud.cli.session import PendingVerification, code_sent, make_cloud
 from kasacloud.cli.settings import Profile, Protocol, Settings
 from kasacloud.client import AuthenticationError, MfaChallenge, Tokens, VerificationRequired
@@ -27,7 +28,10 @@ def _ask(text: str, *, hidden: bool = False, default: str | None = None) -> str:
     """
     try:
         if sys.stdin.isatty():
-            answer: str = click.prompt(text, hide_input=hidden, default=default, err=True)
+            try:
+                answer: str = click.prompt(text, hide_input=hidden, default=default, err=True)
+            except click.Abort:  # Ctrl-C (or Ctrl-D) at a terminal: the person stopped
+                raise CliError("Stopped.", exit_code=ExitCode.INTERRUPTED) from None
         else:
             shown = f"{text} [{default}]: " if default else f"{text}: "
             click.echo(shown, err=True, nl=False)
@@ -45,63 +49,73 @@ def _ask(text: str, *, hidden: bool = False, default: str | None = None) -> str:
     return answer.strip() if not hidden else answer
 
 
-class _NoCodeGiven(Exception):
-    """The input ended at the code prompt: the challenge is kept for ``login --code``."""
+def _ask_code(challenge: MfaChallenge) -> str | None:
+    """The verification code from the person, or ``None`` when the input ended (a script)."""
+    where = "by e-mail" if challenge.by_email else "to the Kasa app"
+    output.note(f"This account uses 2-step verification: a code was sent {where}.")
+    try:
+        return _ask("Verification code")
+    except CliError as exc:
+        if exc.exit_code == ExitCode.INTERRUPTED:
+            raise
+        return None
 
-    def __init__(self, challenge: MfaChallenge) -> None:
-        super().__init__("no verification code given")
-        self.challenge = challenge
+
+def _code_refused(exc: AuthenticationError) -> CliError:
+    return CliError(str(exc), hint=CODE_REFUSED_HINT, exit_code=ExitCode.AUTH, cloud_code=exc.code)
 
 
-class _CodePrompt:
-    """The ``mfa_callback`` of an interactive login: asks for the code, remembers it did."""
+SignedIn = tuple[Tokens, str, Protocol]
+"""What a login gives the profile: the tokens, the cloud's URL, the protocol."""
 
-    def __init__(self) -> None:
-        self.asked = False
 
-    def __call__(self, challenge: MfaChallenge) -> str:
-        where = "by e-mail" if challenge.by_email else "to the Kasa app"
-        output.note(f"This account uses 2-step verification: a code was sent {where}.")
+async def _first_step(
+    current: Settings, username: str, password: str
+) -> SignedIn | tuple[MfaChallenge, str]:
+    """Log in; or, with 2-step verification, the challenge (and the cloud's URL) for the code."""
+    async with make_cloud(current) as cloud:
         try:
-            code = _ask("Verification code")
-        except CliError:
-            raise _NoCodeGiven(challenge) from None
-        self.asked = True
-        return code
+            tokens = await cloud.login(username, password)
+        except VerificationRequired as exc:
+            return exc.challenge, cloud.url
+        return tokens, cloud.url, cloud.protocol
 
 
-async def _finish(
-    current: Settings, pending: PendingVerification | None, username: str, password: str, code: str
-) -> tuple[Tokens, str, Protocol]:
-    """``login --code``: the second step of the verification an earlier login left open."""
+async def _second_step(current: Settings, challenge: MfaChallenge, code: str) -> SignedIn:
+    """Send the verification code of ``challenge``."""
+    async with make_cloud(current) as cloud:
+        try:
+            tokens = await cloud.verify_login(challenge, code.strip())
+        except AuthenticationError as exc:
+            raise _code_refused(exc) from None
+        return tokens, cloud.url, cloud.protocol
+
+
+def _pending_challenge(
+    current: Settings, pending: PendingVerification | None, username: str, password: str
+) -> MfaChallenge:
+    """``login --code``: the challenge an earlier login left open, for this cloud and account."""
     if current.cloud_url is None and pending is not None:
         current.cloud_url = pending.cloud_url  # where the first step was asked
-    async with make_cloud(current) as cloud:
-        if pending is None or pending.username != username or pending.cloud_url != cloud.url:
-            raise CliError(
-                f"No 2-step verification is waiting for {username} at {cloud.url}.",
-                hint="Run 'kasacloud login' without --code first: it has the code sent.",
-                exit_code=ExitCode.AUTH,
-            )
-        try:
-            tokens = await cloud.verify_login(pending.challenge(password), code.strip())
-        except AuthenticationError as exc:
-            raise CliError(
-                str(exc), hint=CODE_REFUSED_HINT, exit_code=ExitCode.AUTH, cloud_code=exc.code
-            ) from None
-        url, protocol = cloud.url, cloud.protocol
-    PendingVerification.remove(current.directory)
-    return tokens, url, protocol
+    url = current.effective_cloud_url()
+    if pending is None or pending.username != username or pending.cloud_url != url:
+        where = f" at {url}" if url else ""
+        raise CliError(
+            f"No 2-step verification is waiting for {username}{where}.",
+            hint="Run 'kasacloud login' without --code first: it has the code sent.",
+            exit_code=ExitCode.AUTH,
+        )
+    return pending.challenge(password)
 
 
-@command("login")
+@sync_command("login")
 @click.option(
     "--code",
     metavar="CODE",
     help="Finish a 2-step verification that an earlier 'login' left open (for scripts: that "
     "login sends the code and exits 3 when nobody can type it).",
 )
-async def login(current: Settings, code: str | None) -> Record:
+def login(current: Settings, code: str | None) -> Record:
     """Sign in, and remember the session for later commands.
 
     Prompts for whatever is missing: the e-mail, the password (never echoed) and, for an account
@@ -111,27 +125,25 @@ async def login(current: Settings, code: str | None) -> Record:
     In a script, with 2-step verification: 'kasacloud login' has the code sent and exits 3; then
     'kasacloud login --code CODE' (with KASA_PASSWORD set again) finishes.
     """
+    # The prompts run outside the event loop, so that Ctrl-C at a prompt stops at once.
     pending = PendingVerification.load(current.directory) if code else None
     default_user = (pending.username if pending else None) or current.profile.username
     username = current.username or _ask("E-mail", default=default_user)
     password = current.password or _ask("Password", hidden=True)
     if code is not None:
-        tokens, url, protocol = await _finish(current, pending, username, password, code)
+        challenge = _pending_challenge(current, pending, username, password)
+        tokens, url, protocol = anyio.run(_second_step, current, challenge, code)
     else:
-        prompt = _CodePrompt()
-        async with make_cloud(current, mfa_callback=prompt) as cloud:
-            try:
-                tokens = await cloud.login(username, password)
-            except (_NoCodeGiven, VerificationRequired) as exc:
-                raise code_sent(current, cloud.url, exc.challenge) from None
-            except AuthenticationError as exc:
-                if not prompt.asked:
-                    raise
-                raise CliError(
-                    str(exc), hint=CODE_REFUSED_HINT, exit_code=ExitCode.AUTH, cloud_code=exc.code
-                ) from None
-            url, protocol = cloud.url, cloud.protocol
-        PendingVerification.remove(current.directory)
+        first = anyio.run(_first_step, current, username, password)
+        if len(first) == 3:
+            tokens, url, protocol = first
+        else:
+            challenge, url = first
+            typed = _ask_code(challenge)
+            if typed is None:
+                raise code_sent(current, url, challenge)
+            tokens, url, protocol = anyio.run(_second_step, current, challenge, typed)
+    PendingVerification.remove(current.directory)
     Profile(cloud_url=url, username=tokens.username, protocol=protocol).save(current.directory)
     return Record(
         {

@@ -227,3 +227,27 @@ def command(name: str | None = None, **attrs: Any) -> Callable[[AsyncCommand[P]]
         return make(_json_option(callback))
 
     return decorate
+
+
+SyncCommand = Callable[Concatenate[Settings, P], output.View | None]
+
+
+def sync_command(
+    name: str | None = None, **attrs: Any
+) -> Callable[[SyncCommand[P]], click.Command]:
+    """Like :func:`command`, for a plain function that runs its own event loops (``anyio.run``).
+
+    For commands that prompt: a prompt inside the event loop cannot be stopped with Ctrl-C
+    (the loop's signal handler only cancels tasks, and the blocked read restarts).
+    """
+
+    def decorate(f: SyncCommand[P]) -> click.Command:
+        @functools.wraps(f)
+        def callback(*args: P.args, **kwargs: P.kwargs) -> None:
+            current = settings()
+            run_view(current, lambda: f(current, *args, **kwargs))
+
+        make = cast(Callable[[Callable[..., None]], click.Command], click.command(name, **attrs))
+        return make(_json_option(callback))
+
+    return decorate

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -115,7 +115,9 @@ def code_sent(current: Settings, cloud_url: str, challenge: MfaChallenge) -> Cli
 
 
 def make_cloud(
-    current: Settings, *, mfa_callback: Callable[[MfaChallenge], str] | None = None
+    current: Settings,
+    *,
+    mfa_callback: Callable[[MfaChallenge], str | Awaitable[str]] | None = None,
 ) -> KasaCloud:
     """A client for the settings' cloud, with the token file and terminal id of the config dir."""
     directory = current.directory

@@ -68,7 +68,11 @@ def web(
             open_browser=open_browser,
             on_ready=ready,
         )
+    except KeyboardInterrupt:
+        # uvicorn stops on Ctrl-C (or SIGTERM) and then raises it again: a normal end, exit 0.
+        pass
     except OSError as error:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {error.strerror or error}"
         ) from None
+    click.echo("Dashboard stopped.")
