@@ -443,8 +443,9 @@ def build_device(
     ``alias``: the device's name (``None``: the snapshot's, else a readable default).
     ``state``: a :meth:`SimulatedDevice.snapshot` to continue from; without one the device
     starts fresh, with synthesized energy history. ``owner``: the account's e-mail, reported by
-    ``cnCloud.get_info``. ``region``: the server's region of the device, kept for the server.
-    ``cloud_server``: the host ``cnCloud.get_info`` reports.
+    ``cnCloud.get_info`` (None: bound to no account, ``binded`` 0). ``region``: the server's
+    region of the device, kept for the server. ``cloud_server``: the host ``cnCloud.get_info``
+    reports.
 
     >>> from kasacloud.sim import SimClock, build_device, new_device_id
     >>> plug = build_device("HS110(US)_1.0", device_id=new_device_id(), alias="Kettle",
