@@ -174,6 +174,9 @@ def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: P
     assert f"127.0.0.1:{taken_port}\n" not in text
     assert "Dashboard:" in text
     assert "kasacloud devices" in text
+    # the CLI was signed in to this config dir: the hints say so once, before the commands
+    assert text.count("KASACLOUD_CONFIG_DIR") == 1
+    assert f"  export KASACLOUD_CONFIG_DIR={tmp_path}\n" in text
     # the CLI is signed in: another process lists the demo house without a password
     listed = _kasacloud(tmp_path, "--json", "devices")
     assert listed.returncode == 0, listed.stderr

@@ -128,9 +128,9 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
     import datetime as dt
 
     month = dt.date.today().strftime("%Y-%m")
-    prefix = ""
-    if current.config_dir is not None:
-        prefix = f"KASACLOUD_CONFIG_DIR={shlex.quote(str(current.config_dir))} "
+    setup = []
+    if current.config_dir is not None:  # the CLI was signed in there, not in the default place
+        setup = [f"  export KASACLOUD_CONFIG_DIR={shlex.quote(str(current.config_dir))}"]
     command = _command_name()
     lines = [
         "kasacloud demo is running.",
@@ -141,10 +141,8 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
         f"              {MFA_EMAIL} has 2-step verification (same password)",
         "",
         "Try, from another terminal:",
-        *(
-            f"  {prefix}{command}{line.format(month=month).removeprefix('kasacloud')}"
-            for line in TRY
-        ),
+        *setup,
+        *(f"  {command}{line.format(month=month).removeprefix('kasacloud')}" for line in TRY),
         "",
         "Press Ctrl-C to stop.",
     ]
