@@ -72,8 +72,8 @@ REALTIME_FIELDS = (
 @command("energy")
 @device_argument
 @outlet_option
-@click.option("--day", "day_month", metavar="YYYY-MM", help="Energy per day of this month.")
-@click.option("--month", "month_year", metavar="YYYY", help="Energy per month of this year.")
+@click.option("--day", "day_month", metavar="YYYY-MM", help="kWh per day of that month.")
+@click.option("--month", "month_year", metavar="YYYY", help="kWh per month of that year.")
 async def energy(
     current: Settings,
     device: str,
