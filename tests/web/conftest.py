@@ -41,9 +41,14 @@ def _chromium_or_skip() -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole run."""
+    """One headless Chromium per test module.
+
+    Not per session: Playwright's sync API keeps an event loop running on the main thread while it
+    is open, and any asyncio test collected after the browser tests would then fail to start its
+    own.
+    """
     executable = _chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
