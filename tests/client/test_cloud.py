@@ -321,7 +321,15 @@ async def test_regions_and_redirect_once() -> None:
             await lamp.turn_on()
 
 
-async def test_two_step_verification_api_and_callback(local_cloud: LocalCloud) -> None:
+@pytest.mark.parametrize("mfa_answer", ["nested", "outer"])
+async def test_two_step_verification_api_and_callback(mfa_answer: str) -> None:
+    # TP-Link's cloud says -20677 both as a nested result.errorCode and as the outer error_code
+    config = ServerConfig(mfa_answer=mfa_answer)
+    async with LocalCloud(config=config) as local_cloud:
+        await _two_step_verification_api_and_callback(local_cloud)
+
+
+async def _two_step_verification_api_and_callback(local_cloud: LocalCloud) -> None:
     async with client(local_cloud.url) as cloud:
         with pytest.raises(VerificationRequired) as info:
             await cloud.login(*MFA)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from tplinkcloud import TPLinkDeviceManager
-from tplinkcloud.exceptions import TPLinkAuthError
+from tplinkcloud.exceptions import TPLinkAuthError, TPLinkMFARequiredError
 
-from kasacloud.server import LocalCloud
+from kasacloud.server import LocalCloud, ServerConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -95,3 +95,14 @@ def test_a_wrong_password_is_an_authentication_error(local_cloud: LocalCloud) ->
     with pytest.raises(TPLinkAuthError) as raised:
         _manager(local_cloud, password="not-the-password")
     assert raised.value.error_code == -20601
+
+
+def test_it_recognises_2_step_verification_in_the_outer_form() -> None:
+    # tplink-cloud-api reads -20677 only from the outer error_code; kasacloud's server can answer
+    # that way (ServerConfig.mfa_answer / `kasacloud serve --mfa-answer outer`).
+    with LocalCloud(config=ServerConfig(mfa_answer="outer")) as cloud:
+        with pytest.raises(TPLinkMFARequiredError) as raised:
+            TPLinkDeviceManager(
+                "mfa@example.com", "demo", tplink_cloud_api_host=cloud.url, include_tapo=False
+            )
+        assert raised.value.error_code == -20677

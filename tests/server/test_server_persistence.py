@@ -253,7 +253,7 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
 
 def test_serve_builds_app_server_url_from_public_url(tmp_path: Path) -> None:
     public = "https://eu-wap.cloud.example.test"
-    proc, url = _start(tmp_path, "--public-url", public)
+    proc, url = _start(tmp_path, "--public-url", public, "--mfa-answer", "outer")
     try:
         with Api(url) as api:
             token = api.token()
@@ -265,6 +265,10 @@ def test_serve_builds_app_server_url_from_public_url(tmp_path: Path) -> None:
             info = answer["response"]["cnCloud"]["get_info"]
             assert (info["binded"], info["username"]) == (1, "demo@example.com")
             assert info["server"] == "eu-wap.cloud.example.test"
+            # --mfa-answer outer: -20677 as the outer error_code
+            mfa = api.signed("/api/v2/account/login", api.v2_login_body("mfa@example.com", "demo"))
+            assert mfa["error_code"] == -20677
+            assert mfa["result"]["MFAProcessId"]
     finally:
         proc.terminate()
         assert proc.wait(timeout=START_DEADLINE_S) == 0  # Ctrl-C / SIGTERM: a clean shutdown

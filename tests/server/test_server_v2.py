@@ -182,6 +182,18 @@ def test_mfa_login_flow(
     assert not any(codes[0] in line for line in server_log)
 
 
+def test_mfa_can_be_answered_in_the_outer_form() -> None:
+    config = ServerConfig(mfa_answer="outer")
+    with LocalCloud(config=config) as cloud, Api(cloud.url) as api:
+        answer = _mfa_login(api)
+        assert answer["error_code"] == -20677
+        assert answer["msg"]
+        assert answer["result"]["MFAProcessId"]
+        assert set(answer["result"]["supportedMFATypes"]) >= {assumptions.MFA_TYPE_EMAIL}
+        assert "errorCode" not in answer["result"]
+        assert "token" not in answer["result"]
+
+
 def test_mfa_code_expires_and_process_is_single_use(api: Api, local_cloud: LocalCloud) -> None:
     process = _mfa_login(api)["result"]["MFAProcessId"]
     credentials = {

@@ -74,6 +74,14 @@ def _public_urls(values: tuple[str, ...], regions: tuple[str, ...]) -> dict[str,
 @click.option("--token-lifetime", type=click.FloatRange(min=1), metavar="SECONDS")
 @click.option("--refresh-token-lifetime", type=click.FloatRange(min=1), metavar="SECONDS")
 @click.option("--no-rate-limit", is_flag=True, help="Turn the per-account/terminal limits off.")
+@click.option(
+    "--mfa-answer",
+    type=click.Choice(["nested", "outer"]),
+    default="nested",
+    show_default=True,
+    help="How login asks for 2-step verification: error -20677 nested in result.errorCode, "
+    "or as the outer error_code (TP-Link's cloud has been seen doing both).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log every request (never a secret).")
 def serve(
     host: str,
@@ -86,6 +94,7 @@ def serve(
     token_lifetime: float | None,
     refresh_token_lifetime: float | None,
     no_rate_limit: bool,
+    mfa_answer: str,
     verbose: bool,
 ) -> None:
     """Run a TP-Link-cloud-compatible server with simulated devices, until Ctrl-C."""
@@ -99,6 +108,7 @@ def serve(
         changes["refresh_token_lifetime_s"] = refresh_token_lifetime
     if no_rate_limit:
         changes["account_rate_limit"] = changes["terminal_rate_limit"] = None
+    changes["mfa_answer"] = mfa_answer
     config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
     urls = _public_urls(public_urls, config.regions)
     if port and port + len(config.regions) - 1 > 65535:

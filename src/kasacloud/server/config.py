@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from kasacloud.protocol.signing import KNOWN_APPS, AppKey
 
@@ -48,6 +49,10 @@ class ServerConfig:
     """How long an e-mailed verification code stays valid."""
     mfa_max_attempts: int = 5
     """Wrong codes before an MFA process is dropped (the user must log in again)."""
+    mfa_answer: Literal["nested", "outer"] = "nested"
+    """How login says -20677: "nested" (outer ``error_code`` 0, ``result.errorCode`` "-20677")
+    or "outer" (``error_code`` -20677). TP-Link's cloud has been seen answering both ways, so a
+    client should be tested against both."""
     device_timeout_s: float = 10.0
     """A device that does not answer a passthrough in this time gives -20002."""
     scrypt_n: int = 2**14
@@ -58,6 +63,8 @@ class ServerConfig:
             raise ValueError("ServerConfig.regions must name at least one region")
         if len(set(self.regions)) != len(self.regions):
             raise ValueError("ServerConfig.regions must not repeat a region")
+        if self.mfa_answer not in ("nested", "outer"):
+            raise ValueError("ServerConfig.mfa_answer must be 'nested' or 'outer'")
 
     @property
     def default_region(self) -> str:

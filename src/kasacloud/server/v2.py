@@ -62,16 +62,16 @@ async def _logged_in(call: Call, account: Account, terminal: str, refresh: bool)
 
 
 async def login(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Password login; -20677 (nested) when 2-step verification is needed."""
+    """Password login; -20677 (nested or outer, as configured) when verification is needed."""
     account = await _password(call, params)
     terminal = str(params["terminalUUID"])
     accounts = call.service.accounts
     if accounts.needs_mfa(account, terminal):
         process = accounts.start_mfa(account, terminal)
-        return envelope.nested_failure(
-            ErrorCode.MFA_REQUIRED,
-            {"MFAProcessId": process.process_id, "supportedMFATypes": SUPPORTED_MFA_TYPES},
-        )
+        needed = {"MFAProcessId": process.process_id, "supportedMFATypes": SUPPORTED_MFA_TYPES}
+        if call.service.config.mfa_answer == "outer":
+            return envelope.failure(ErrorCode.MFA_REQUIRED, result=needed)
+        return envelope.nested_failure(ErrorCode.MFA_REQUIRED, needed)
     return await _logged_in(call, account, terminal, truthy(params.get("refreshTokenNeeded")))
 
 
