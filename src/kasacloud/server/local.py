@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -23,13 +21,12 @@ from typing import Any
 
 import anyio.to_thread
 
+from kasacloud._background import BackgroundServer
 from kasacloud.server.config import ServerConfig
 from kasacloud.server.devices import DeviceKit, HostedDevice
 from kasacloud.server.runner import bind_regions, make_server
 from kasacloud.server.seed import Seed
 from kasacloud.server.service import CloudService
-
-START_TIMEOUT_S = 20.0
 
 
 class LocalCloud:
@@ -68,8 +65,7 @@ class LocalCloud:
         self._port = port
         self._tmp: str | None = None
         self._service: CloudService | None = None
-        self._thread: threading.Thread | None = None
-        self._server: Any = None
+        self._server: BackgroundServer | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -97,33 +93,22 @@ class LocalCloud:
         except BaseException:
             self.stop()
             raise
-        self._server = make_server(service)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": sockets},
-            name="kasacloud-local",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the local cloud did not start")
-            time.sleep(0.01)
-        for sock in sockets:
-            sock.close()  # uvicorn listens on its own duplicates
+        self._server = BackgroundServer(make_server(service), sockets, "kasacloud-local")
+        try:
+            self._server.start()
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError("the local cloud did not start") from None
         return self
 
     def stop(self) -> None:
         """Stop the server, close the store, remove a temporary data dir."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
+            self._server.stop()
         if self._service is not None:
             self._service.close()
-        self._server = self._thread = self._service = None
+        self._server = None
+        self._service = None
         self._cleanup_tmp()
 
     def _cleanup_tmp(self) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-import threading
-import time
 import webbrowser
 from collections.abc import Callable
 from types import TracebackType
@@ -23,13 +21,13 @@ from typing import Any
 
 import uvicorn
 
+from kasacloud._background import BackgroundServer
 from kasacloud.web.app import create_app
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-START_TIMEOUT_S = 20.0
 
 
 def is_loopback(host: str) -> bool:
@@ -162,8 +160,7 @@ class DashboardServer:
     def __init__(self, cloud_url: str | None, *, port: int = 0, **app_options: Any) -> None:
         self.app = create_app(cloud_url, **app_options)
         self._port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self._sock: socket.socket | None = None
         self.url = ""
         """``http://127.0.0.1:<port>/`` once started."""
@@ -173,31 +170,23 @@ class DashboardServer:
         self._sock = _bind(DEFAULT_HOST, self._port)
         port = self._sock.getsockname()[1]
         self.url = dashboard_url(DEFAULT_HOST, port)
-        self._server = uvicorn.Server(_uvicorn_config(self.app, DEFAULT_HOST, port))
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._sock]},
-            name="kasacloud-dashboard",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the dashboard did not start")
-            time.sleep(0.01)
+        server = uvicorn.Server(_uvicorn_config(self.app, DEFAULT_HOST, port))
+        self._server = BackgroundServer(server, [self._sock], "kasacloud-dashboard")
+        try:
+            self._server.start()
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError("the dashboard did not start") from None
         return self
 
     def stop(self) -> None:
         """Stop serving (signing every session out) and wait for the thread."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        if self._sock is not None:
+            self._server.stop()  # closes the socket too
+        elif self._sock is not None:
             self._sock.close()
-        self._server = self._thread = self._sock = None
+        self._server = None
+        self._sock = None
 
     def __enter__(self) -> DashboardServer:
         return self.start()
