@@ -74,3 +74,19 @@ def test_tokens_are_random(local_cloud: LocalCloud) -> None:
         tokens = {api.token() for _ in range(3)}
     assert len(tokens) == 3
     assert all(len(t) >= 40 for t in tokens)
+
+
+def test_the_store_and_the_code_outbox_are_private_to_their_owner(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new-data-dir"
+    with LocalCloud(data_dir=data_dir) as cloud, Api(cloud.url) as api:
+        body = api.v2_login_body("mfa@example.com", "demo")
+        assert api.signed("/api/v2/account/login", body)["result"]["errorCode"] == "-20677"
+        fields = ("appType", "cloudUserName", "cloudPassword", "terminalUUID")
+        sent = api.signed("/api/v2/account/getEmailVC4TerminalMFA", {k: body[k] for k in fields})
+        assert sent["error_code"] == 0
+        assert cloud.mfa_codes("mfa@example.com")
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    private = [p for p in data_dir.iterdir() if p.name.startswith(("kasacloud.db", "mfa-outbox"))]
+    assert {p.name for p in private} >= {"kasacloud.db", "mfa-outbox.jsonl"}
+    for path in private:
+        assert path.stat().st_mode & 0o077 == 0, path.name

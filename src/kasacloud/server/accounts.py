@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -152,7 +153,9 @@ class MfaOutbox:
             {"time": sent.sent_at, "email": sent.email, "type": sent.mfa_type, "code": sent.code}
         )
         with self._lock:
-            with self.path.open("a", encoding="utf-8") as out:
+            # Codes are secrets while they last: the outbox is its owner's alone.
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(line + "\n")
             self._sent.append(sent)
         log.info("verification code for an account written to %s", self.path)

@@ -8,6 +8,7 @@ synchronous and thread-safe; the server runs them in a worker thread, off the ev
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -103,8 +104,12 @@ class Store:
     FILENAME = "kasacloud.db"
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = data_dir / self.FILENAME
+        # Password and token hashes live here: the file is its owner's alone (SQLite gives the
+        # -wal and -shm files the same mode).
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
         # One connection shared by the worker threads, serialised by the lock.
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
