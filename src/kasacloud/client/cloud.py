@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import os
@@ -15,6 +16,7 @@ import anyio
 import anyio.to_thread
 
 from kasacloud.client import errors as E
+from kasacloud.client.concurrency import gather
 from kasacloud.client.devices import Device, from_cloud
 from kasacloud.client.ratelimit import RateLimiter
 from kasacloud.client.retry import RetryPolicy
@@ -324,15 +326,10 @@ class KasaCloud:
         ``is_online == False``; their commands raise :class:`DeviceOfflineError`.
         """
         entries = await self.device_list()
-        built: list[Device | None] = [None] * len(entries)
-
-        async def build(i: int) -> None:
-            built[i] = await self._build(entries[i], update=update)
-
-        async with anyio.create_task_group() as tg:
-            for i in range(len(entries)):
-                tg.start_soon(build, i)
-        return [d for d in built if d is not None]
+        return await gather(
+            [functools.partial(self._build, entry, update=update) for entry in entries],
+            limit=self._session.max_concurrency,
+        )
 
     async def device(self, selector: str, *, update: bool = False) -> Device:
         """One device: by id, exact alias, or a unique case-insensitive part of an alias.
@@ -354,21 +351,19 @@ class KasaCloud:
 
     async def update_all(self, devices: list[Device]) -> list[BaseException | None]:
         """``update()`` every device concurrently; return each one's error (``None``: updated)."""
-        outcome: list[BaseException | None] = [None] * len(devices)
 
-        async def one(i: int) -> None:
+        async def one(device: Device) -> BaseException | None:
+            if not device.is_online:
+                return E.DeviceOfflineError(-20571, f"{device.alias} is offline")
             try:
-                await devices[i].update()
+                await device.update()
             except E.KasaCloudError as exc:
-                outcome[i] = exc
+                return exc
+            return None
 
-        async with anyio.create_task_group() as tg:
-            for i in range(len(devices)):
-                if devices[i].is_online:
-                    tg.start_soon(one, i)
-                else:
-                    outcome[i] = E.DeviceOfflineError(-20571, f"{devices[i].alias} is offline")
-        return outcome
+        return await gather(
+            [functools.partial(one, d) for d in devices], limit=self._session.max_concurrency
+        )
 
     def __repr__(self) -> str:
         return f"KasaCloud(url={self.url!r}, protocol={self.protocol!r}, user={self.username!r})"

@@ -108,6 +108,8 @@ class CloudSession:
         self.retry = retry
         self.limiter = limiter
         self.request_data_as_string = request_data_as_string
+        self.max_concurrency = max_concurrency
+        """Requests in flight at once; fan-outs over devices run this many tasks at most."""
         self.stats = SessionStats()
         self._store = token_store
         self._store_key = store_key

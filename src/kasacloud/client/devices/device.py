@@ -6,9 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import anyio
-
 from kasacloud.client import errors as E
+from kasacloud.client.concurrency import gather
 from kasacloud.client.devices.modules import (
     HSV,
     Away,
@@ -522,9 +521,7 @@ class Strip(Device):
     async def _update_children(self) -> None:
         """Read each outlet's meter (one request each: one ``context`` per request)."""
         if self.energy is not None:
-            async with anyio.create_task_group() as tg:
-                for outlet in self.children:
-                    tg.start_soon(outlet.update)
+            await gather([outlet.update for outlet in self.children])
 
     @property
     def realtime(self) -> EnergyReading | None:
