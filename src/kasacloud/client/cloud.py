@@ -17,7 +17,7 @@ import anyio.to_thread
 
 from kasacloud.client import errors as E
 from kasacloud.client.concurrency import gather
-from kasacloud.client.devices import Device, from_cloud
+from kasacloud.client.devices import Device, covers, from_cloud, listing_query
 from kasacloud.client.ratelimit import RateLimiter
 from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.secrets import Secret
@@ -49,28 +49,6 @@ MfaCallback = Callable[[E.MfaChallenge], "str | Awaitable[str]"]
 """Asked for the verification code during :meth:`KasaCloud.login`; may be sync or async."""
 
 _SYSINFO: Final = {C.SYSTEM: {C.GET_SYSINFO: None}}
-
-
-def _listing_query(entry: dict[str, Any]) -> dict[str, Any]:
-    """What a full update reads, guessed from the list entry before the device is typed.
-
-    Sysinfo, the clock, and the energy meter: a device without a meter answers "module not
-    support" for it, which costs a few bytes and is ignored.
-    """
-    modules = C.modules_for(str(entry.get("deviceType") or ""))
-    return {
-        C.SYSTEM: {C.GET_SYSINFO: None},
-        modules.emeter: {C.GET_REALTIME: None},
-        modules.time: {C.GET_TIME: None},
-    }
-
-
-def _covers(sent: dict[str, Any], wanted: dict[str, dict[str, Any]]) -> bool:
-    """Whether the request ``sent`` asked every ``{module: {method}}`` of ``wanted``."""
-    return all(
-        isinstance(sent.get(module), dict) and set(methods) <= set(sent[module])
-        for module, methods in wanted.items()
-    )
 
 
 def _terminal_id(explicit: str | None, store: TokenStore) -> str:
@@ -295,7 +273,7 @@ class KasaCloud:
         """
         sysinfo: dict[str, Any] | None = None
         response: dict[str, Any] = {}
-        request = _listing_query(entry) if update else _SYSINFO
+        request = listing_query(entry) if update else _SYSINFO
         if _is_listed_online(entry):
             try:
                 response = await self._session.passthrough(
@@ -309,8 +287,8 @@ class KasaCloud:
                 raise E.ProtocolError(None, "sysinfo answer is malformed") from None
         device = from_cloud(self._session, entry, sysinfo)
         if update and device.is_online:
-            if _covers(request, device.update_query()):
-                device.absorb_update(response)  # the listing's answer was the update
+            if covers(request, device.update_query()):
+                device.absorb_update(response, request)  # the listing's answer was the update
             else:
                 await device.update()  # a family that reads more than the listing asked
             await device._update_children()

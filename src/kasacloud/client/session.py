@@ -480,10 +480,10 @@ class CloudSession:
         if reply.error_code == ErrorCode.MFA_REQUIRED:
             challenge = await self._start_mfa(username, password, reply, host, mfa_type)
             raise E.VerificationRequired(
-                challenge,
-                reply.error_code,
                 "2-step verification required: a code was sent "
                 + ("by e-mail" if challenge.by_email else "to the Kasa app"),
+                challenge=challenge,
+                code=reply.error_code,
             )
         self._credentials = (username, password)
         return self._adopt_login(username, reply, host)

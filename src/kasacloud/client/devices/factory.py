@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -14,6 +15,7 @@ from kasacloud.client.devices.device import (
     Strip,
     WallSwitch,
 )
+from kasacloud.protocol import commands as C
 from kasacloud.protocol.families import Family, classify
 
 if TYPE_CHECKING:
@@ -28,6 +30,27 @@ CLASSES: Final[dict[Family, type[Device]]] = {
     Family.LIGHT_STRIP: LightStrip,
 }
 """The class of each family a cloud listing holds (outlets are built by their strip)."""
+
+
+def listing_query(entry: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """What a full update reads, guessed from a list entry before the device is typed.
+
+    Sysinfo, the clock and the energy meter (realtime, this month's days, this year's months):
+    a device without a meter answers "module not support" for it, which costs a few bytes and is
+    ignored. For every IOT family this covers :meth:`Device.update_query`, so listing with
+    ``update=True`` is one round trip per device.
+    """
+    modules = C.modules_for(str(entry.get("deviceType") or ""))
+    today = dt.date.today()
+    return {
+        C.SYSTEM: {C.GET_SYSINFO: None},
+        modules.emeter: {
+            C.GET_REALTIME: None,
+            C.GET_DAYSTAT: {"year": today.year, "month": today.month},
+            C.GET_MONTHSTAT: {"year": today.year},
+        },
+        modules.time: {C.GET_TIME: None},
+    }
 
 
 def device_class(entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None) -> type[Device]:
