@@ -119,7 +119,7 @@ class KasaCloud:
 
     def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._closed:
-            raise E.KasaCloudError(None, "this KasaCloud is closed")
+            raise E.KasaCloudError("this KasaCloud is closed")
         return _wrap(self._portal, self._portal.call(functools.partial(func, *args, **kwargs)))
 
     def __enter__(self) -> Self:

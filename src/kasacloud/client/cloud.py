@@ -262,7 +262,7 @@ class KasaCloud:
         result = await self._session.call("getDeviceList")
         entries = result.get("deviceList")
         if not isinstance(entries, list):
-            raise E.ProtocolError(None, "getDeviceList answer has no deviceList")
+            raise E.ProtocolError("getDeviceList answer has no deviceList")
         return [dict(e) for e in entries if isinstance(e, dict)]
 
     async def _build(self, entry: dict[str, Any], *, update: bool = False) -> Device:
@@ -284,7 +284,7 @@ class KasaCloud:
             except (E.DeviceOfflineError, E.CloudTimeoutError):
                 sysinfo = None  # listed online, but it lost its connection meanwhile
             except (KeyError, TypeError):
-                raise E.ProtocolError(None, "sysinfo answer is malformed") from None
+                raise E.ProtocolError("sysinfo answer is malformed") from None
         device = from_cloud(self._session, entry, sysinfo)
         if update and device.is_online:
             if covers(request, device.update_query()):
@@ -332,7 +332,7 @@ class KasaCloud:
 
         async def one(device: Device) -> BaseException | None:
             if not device.is_online:
-                return E.DeviceOfflineError(-20571, f"{device.alias} is offline")
+                return E.DeviceOfflineError(f"{device.alias} is offline", code=-20571)
             try:
                 await device.update()
             except E.KasaCloudError as exc:

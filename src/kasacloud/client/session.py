@@ -196,12 +196,12 @@ class CloudSession:
                     )
         except (TimeoutError, httpx.TimeoutException):
             raise _Transient(
-                E.CloudTimeoutError(None, f"no answer from {url} within {self.timeout_s:g} s")
+                E.CloudTimeoutError(f"no answer from {url} within {self.timeout_s:g} s")
             ) from None
         except httpx.TransportError as exc:
             # the exception's text can include the URL, and with it a V2 token: say only the kind
             raise _Transient(
-                E.CloudConnectionError(None, f"cannot reach {url}: {type(exc).__name__}")
+                E.CloudConnectionError(f"cannot reach {url}: {type(exc).__name__}")
             ) from None
         if debug:
             # redact the whole answer, then shorten: a cut JSON text could not be parsed to redact
@@ -216,15 +216,13 @@ class CloudSession:
             try:
                 return parse_reply(decoded)
             except EnvelopeError as exc:
-                raise E.ProtocolError(None, f"malformed answer from {url}: {exc}") from None
+                raise E.ProtocolError(f"malformed answer from {url}: {exc}") from None
         status = response.status_code
         if status == httpx.codes.TOO_MANY_REQUESTS:
-            raise _Transient(
-                E.RateLimitedError(None, f"HTTP 429 from {url}"), kind=Retry.LONG_BACKOFF
-            )
+            raise _Transient(E.RateLimitedError(f"HTTP 429 from {url}"), kind=Retry.LONG_BACKOFF)
         if status >= 500:
-            raise _Transient(E.CloudConnectionError(None, f"HTTP {status} from {url}"))
-        raise E.ProtocolError(None, f"HTTP {status} from {url}: not a cloud answer")
+            raise _Transient(E.CloudConnectionError(f"HTTP {status} from {url}"))
+        raise E.ProtocolError(f"HTTP {status} from {url}: not a cloud answer")
 
     # ---- the policy loop --------------------------------------------------------------------
 
@@ -285,7 +283,7 @@ class CloudSession:
         tokens = self._tokens or self.resume()
         if tokens is None:
             if self._credentials is None:
-                raise E.AuthenticationError(None, "not logged in: call login() first")
+                raise E.AuthenticationError("not logged in: call login() first")
             await self._renew(None, None, full_login=True)
             tokens = self._tokens
             assert tokens is not None
@@ -314,12 +312,12 @@ class CloudSession:
                 reply, host = await self._login_request(username, password)
                 if reply.error_code == ErrorCode.MFA_REQUIRED:
                     raise E.TokenExpiredError(
-                        code, "the session expired and this account needs 2-step verification"
+                        "the session expired and this account needs 2-step verification", code=code
                     )
                 self._adopt_login(username, reply, host)
                 return
             raise E.TokenExpiredError(
-                code, "the session expired and cannot be renewed without the password: log in"
+                "the session expired and cannot be renewed without the password: log in", code=code
             )
 
     # ---- V1-envelope calls (all device calls, and all of V1) --------------------------------
@@ -371,11 +369,11 @@ class CloudSession:
         }
         result = await self.call("passthrough", params, base_url=base_url)
         if "responseData" not in result:
-            raise E.ProtocolError(None, "passthrough answer has no responseData")
+            raise E.ProtocolError("passthrough answer has no responseData")
         try:
             data, _ = request_data.decode(result["responseData"])
         except request_data.RequestDataError as exc:
-            raise E.ProtocolError(None, f"responseData: {exc}") from None
+            raise E.ProtocolError(f"responseData: {exc}") from None
         return data
 
     def _v1_query(self) -> dict[str, str]:
@@ -454,7 +452,7 @@ class CloudSession:
         result = reply.result
         token = result.get("token")
         if not isinstance(token, str) or not token:
-            raise E.ProtocolError(None, "login answer has no token")
+            raise E.ProtocolError("login answer has no token")
         refresh = result.get("refreshToken")
         account_id = result.get("accountId")
         tokens = Tokens(
@@ -497,7 +495,9 @@ class CloudSession:
         wanted = assumptions.MFA_TYPE_PUSH if mfa_type == "push" else assumptions.MFA_TYPE_EMAIL
         chosen = wanted if wanted in supported or not supported else supported[0]
         if not isinstance(process_id, str) or not process_id:
-            raise E.ProtocolError(reply.error_code, "2-step verification answer has no process id")
+            raise E.ProtocolError(
+                "2-step verification answer has no process id", code=reply.error_code
+            )
         call = (
             "getEmailVC4TerminalMFA"
             if chosen == assumptions.MFA_TYPE_EMAIL
@@ -552,7 +552,7 @@ class CloudSession:
         except E.ProtocolError as exc:
             if exc.code == assumptions.MFA_WRONG_CODE_ERROR:
                 raise E.AuthenticationError(
-                    exc.code, f"verification code rejected: {exc.message}"
+                    f"verification code rejected: {exc.message}", code=exc.code
                 ) from None
             raise
         self._credentials = (challenge.username, challenge.password)
@@ -570,7 +570,7 @@ class CloudSession:
         reply, _ = await self._account("refreshToken", body, current.app_server_url or self.url)
         token = reply.result.get("token")
         if not isinstance(token, str) or not token:
-            raise E.ProtocolError(None, "refreshToken answer has no token")
+            raise E.ProtocolError("refreshToken answer has no token")
         rotated = reply.result.get("refreshToken")
         new_refresh = (
             Secret(rotated)
