@@ -183,6 +183,11 @@ class KasaCloud:
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("session") is not None:
+            # an aiohttp session belongs to its caller's event loop, not to this client's own
+            raise E.InvalidArgumentError(
+                "session= is for the async kasacloud.KasaCloud; the blocking one makes its own"
+            )
         self._loop = _LoopThread()
 
         async def make() -> AsyncKasaCloud:
