@@ -117,3 +117,33 @@ def test_a_sync_client_makes_its_own_session(shared_cloud: LocalCloud) -> None:
         assert isinstance(cloud.aio.session.http, aiohttp.ClientSession)
         assert cloud.devices()
     assert ssl.SSLContext  # the module is used for the fixtures' types
+
+
+async def test_connections_are_kept_alive_and_bounded_by_max_concurrency(
+    shared_cloud: LocalCloud,
+) -> None:
+    opened = reused = 0
+
+    async def on_create(_s: object, _c: object, _p: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    async def on_reuse(_s: object, _c: object, _p: object) -> None:
+        nonlocal reused
+        reused += 1
+
+    async with client(shared_cloud.url, max_concurrency=3) as cloud:
+        trace = aiohttp.TraceConfig()
+        trace.on_connection_create_end.append(on_create)
+        trace.on_connection_reuseconn.append(on_reuse)
+        trace.freeze()
+        cloud.session.http.trace_configs.append(trace)
+        await cloud.login(*DEMO)
+        kettle = await cloud.device("Kettle")
+        for _ in range(5):
+            await kettle.update()  # one after another: one connection, kept alive
+        assert opened == 1
+        devices = await cloud.devices()
+        await cloud.update_all(devices)  # a fan-out: never more connections than max_concurrency
+        assert opened <= 3
+        assert reused >= cloud.stats.requests - 3
