@@ -19,8 +19,14 @@ from typing import Any
 
 import click
 
+from kasacloud.lan.serve import (
+    Endpoint,
+    LanAddressError,
+    LanServer,
+    ServableDevice,
+    plan_endpoints,
+)
 from kasacloud.protocol import lan as lan_protocol
-from kasacloud.sim.lan import Endpoint, LanAddressError, LanDevice, LanServer, plan_endpoints
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +134,7 @@ def _save_state(item: ServedDevice, *, force: bool = False) -> None:
 async def _serve(served: list[ServedDevice], *, discovery: bool) -> None:
     by_device = {id(s.device): s for s in served}
 
-    def on_handled(_endpoint: Endpoint, device: LanDevice) -> None:
+    def on_handled(_endpoint: Endpoint, device: ServableDevice) -> None:
         item = by_device.get(id(device))
         if item is not None:
             _save_state(item)
