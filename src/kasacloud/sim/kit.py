@@ -20,13 +20,8 @@ def sim_kit() -> DeviceKit:
         state: dict[str, Any] | None,
         region: str | None,
     ) -> HostedDevice:
-        device: HostedDevice = sim.build_device(
-            sim.load_profile(profile),
-            device_id=device_id,
-            alias=alias,
-            clock=clock,
-            state=state,
-            region=region,
+        device: HostedDevice = sim.build_any(
+            profile, device_id=device_id, alias=alias, clock=clock, state=state, region=region
         )
         return device
 
