@@ -43,11 +43,11 @@ DEMO_HOUSE: Final[tuple[DemoDeviceSpec, ...]] = (
     DemoDeviceSpec("P300(EU)_1.0", "Bedroom strip", room="Bedroom", notes="Tapo strip, 3 outlets"),
     DemoDeviceSpec("L530E(EU)_3.0", "Sofa lamp", room="Living room", notes="Tapo colour bulb"),
     DemoDeviceSpec(
-        "L900-5(EU)_1.0", "Kitchen light strip", room="Kitchen", notes="Tapo light strip, effects"
+        "L900-5(EU)_1.0", "Worktop light strip", room="Kitchen", notes="Tapo light strip, effects"
     ),
-    DemoDeviceSpec("KS225(US)_1.0", "Hallway dimmer", room="Hall", notes="Kasa SMART dimmer"),
+    DemoDeviceSpec("KS225(US)_1.0", "Stairs dimmer", room="Hall", notes="Kasa SMART dimmer"),
     DemoDeviceSpec(
-        "H100(EU)_1.0", "Hub", room="Hall", notes="Tapo hub: a T310 climate sensor, a T110 contact"
+        "H100(EU)_1.0", "Tapo hub", room="Hall", notes="Tapo hub: a T310 climate sensor, a T110 contact"
     ),
 )
 """Every device of the demo house, in the order the server seeds them."""

@@ -17,7 +17,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from kasacloud.protocol import smart
+from kasacloud.protocol import assumptions, smart
 from kasacloud.protocol.smart import SmartErrorCode
 from kasacloud.sim.smart import sensors
 
@@ -29,9 +29,8 @@ Handler = Callable[[JsonDict], Any]
 
 MAX_NICKNAME_CHARS: Final = 64
 """The longest nickname accepted (decoded), the server's alias limit."""
-ENERGY_DATA_MAX_POINTS: Final = {60: 8 * 24, 1440: 93, 43200: 24}
-"""The most intervals one ``get_energy_data`` answers (hourly: the hours kept; daily: a quarter;
-monthly: two years); a longer span is -1008 (see protocol/assumptions.py)."""
+ENERGY_DATA_MAX_POINTS: Final = assumptions.SMART_ENERGY_DATA_MAX_POINTS
+"""The most intervals one ``get_energy_data`` answers (see protocol/assumptions.py)."""
 MS_THRESHOLD: Final = 10**11
 """``get_energy_data`` timestamps above this are milliseconds (PROTOCOL.md marks the unit [U])."""
 
@@ -483,10 +482,24 @@ class EnergyComponent(Component):
     def _local(self) -> str:
         return self.node.local_time(self.now_s).strftime("%Y-%m-%d %H:%M:%S")
 
+    def _loads(self) -> list[SmartNode]:
+        """What is metered: the node itself, or (a strip that meters as a whole) its outlets."""
+        node = self.node
+        if node.switchable:
+            return [node]
+        children: list[SmartNode] = list(getattr(node, "children", []))
+        return [c for c in children if c.switchable and c.meters_energy]
+
+    def _sum(self, read: Callable[[SmartNode], float]) -> float:
+        return sum(read(load) for load in self._loads())
+
+    def _series(self, read: Callable[[SmartNode], list[float]]) -> list[float]:
+        series = [read(load) for load in self._loads()]
+        return [sum(values) for values in zip(*series, strict=True)] if series else []
+
     def get_energy_usage(self, params: JsonDict) -> JsonDict:
         """Today's and this month's Wh and minutes; ``current_power`` in mW (as captured)."""
         node, now_s = self.node, self.now_s
-        meter, tz = node.meter, node.tz
         captured = node.templates.get("get_energy_usage")
         answer = (
             copy.deepcopy(captured)
@@ -499,28 +512,33 @@ class EnergyComponent(Component):
         answer.update(
             {
                 "local_time": self._local(),
-                "today_energy": round(meter.today_wh(now_s, tz)),
-                "month_energy": round(meter.month_wh(now_s, tz)),
-                "today_runtime": round(meter.today_minutes(now_s, tz)),
-                "month_runtime": round(meter.month_minutes(now_s, tz)),
+                "today_energy": round(self._sum(lambda n: n.meter.today_wh(now_s, n.tz))),
+                "month_energy": round(self._sum(lambda n: n.meter.month_wh(now_s, n.tz))),
+                "today_runtime": round(
+                    max((n.meter.today_minutes(now_s, n.tz) for n in self._loads()), default=0)
+                ),
+                "month_runtime": round(
+                    max((n.meter.month_minutes(now_s, n.tz) for n in self._loads()), default=0)
+                ),
             }
         )
         if "current_power" in answer:
-            answer["current_power"] = round(node.power_now_w(now_s) * 1000)
+            answer["current_power"] = round(self._sum(lambda n: n.power_now_w(now_s)) * 1000)
         return answer
 
     def get_current_power(self, params: JsonDict) -> JsonDict:
         """``current_power`` in whole W."""
-        return {"current_power": round(self.node.power_now_w(self.now_s))}
+        now_s = self.now_s
+        return {"current_power": round(self._sum(lambda n: n.power_now_w(now_s)))}
 
     def get_emeter_data(self, params: JsonDict) -> JsonDict:
         """Power (mW), voltage (mV), current (mA) and lifetime energy (Wh)."""
         node, now_s = self.node, self.now_s
         volts = node.mains_v
-        watts = node.power_now_w(now_s)
+        watts = self._sum(lambda n: n.power_now_w(now_s))
         return {
             "current_ma": round(watts / volts * 1000),
-            "energy_wh": round(node.meter.meter.total_wh),
+            "energy_wh": round(self._sum(lambda n: n.meter.meter.total_wh)),
             "power_mw": round(watts * 1000),
             "voltage_mv": round(volts * 1000),
         }
@@ -544,15 +562,14 @@ class EnergyComponent(Component):
         start_s, end_s = start // scale, min(end // scale, int(self.now_s))
         if start_s > end // scale:
             raise _error(SmartErrorCode.PARAMS_ERROR)
-        meter, tz = self.node.meter, self.node.tz
         if start_s > end_s:
             data: list[float] = []
         elif interval == 60:
-            data = meter.hourly(start_s, end_s)
+            data = self._series(lambda n: n.meter.hourly(start_s, end_s))
         elif interval == 1440:
-            data = meter.daily(start_s, end_s, tz)
+            data = self._series(lambda n: n.meter.daily(start_s, end_s, n.tz))
         else:
-            data = meter.monthly(start_s, end_s, tz)
+            data = self._series(lambda n: n.meter.monthly(start_s, end_s, n.tz))
         if len(data) > ENERGY_DATA_MAX_POINTS[interval]:
             raise _error(SmartErrorCode.PARAMS_ERROR)
         return {
