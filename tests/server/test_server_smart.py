@@ -93,7 +93,8 @@ def test_the_tapo_app_lists_smart_devices_with_base64_aliases(api: Api, cloud: L
     assert any(t.startswith("IOT.") for t in types)
     smart_in_kasa = [e for e in kasa if e["deviceType"].startswith("SMART.")]
     assert smart_in_kasa
-    assert all(e["deviceType"].startswith(assumptions.SMART_TYPES_IN_KASA_APP) for e in smart_in_kasa)
+    kasa_types = assumptions.SMART_TYPES_IN_KASA_APP
+    assert all(e["deviceType"].startswith(kasa_types) for e in smart_in_kasa)
     assert _by_alias(kasa, "Stairs dimmer")["deviceId"] in {e["deviceId"] for e in tapo}
     # Signed with the Kasa key, the same V1 list is the Kasa app's.
     assert {e["deviceId"] for e in Tapo(api, KASA_APP).devices()} == {e["deviceId"] for e in kasa}
@@ -112,8 +113,8 @@ def test_common_passthrough_in_kind_and_errors(api: Api) -> None:
     for on in (True, False):
         assert tapo.ok(plug, "set_device_info", {"device_on": on}) == {}
         assert tapo.ok(plug, "get_device_info")["device_on"] is on
-    batch = tapo.ok(plug, "multipleRequest", {"requests": [
-        {"method": "get_device_info"}, {"method": "get_current_power"}, {"method": "nope"}]})  # fmt: skip
+    wanted = [{"method": "get_device_info"}, {"method": "get_current_power"}, {"method": "nope"}]
+    batch = tapo.ok(plug, "multipleRequest", {"requests": wanted})
     assert [r["error_code"] for r in batch["responses"]] == [0, 0, -1002]
     assert tapo.call(plug, "nope") == {"error_code": -1002}
     assert tapo.call(plug, "set_device_info", {"brightness": "x"}) == {"error_code": -1008}
@@ -205,7 +206,9 @@ def capture_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClo
 
 
 @pytest.mark.parametrize("path", smart_capture_params())
-def test_every_capture_served_through_the_cloud(path: Path | None, capture_cloud: LocalCloud) -> None:
+def test_every_capture_served_through_the_cloud(
+    path: Path | None, capture_cloud: LocalCloud
+) -> None:
     if path is None:
         pytest.fail("the SMART captures are missing (../shared/fixtures/kasa-smart)")
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -97,9 +97,9 @@ def test_switching_names_and_children(path: Path | None) -> None:
         for on in (True, False, True):
             _ok(device, "set_device_info", {"device_on": on})
             assert _ok(device, "get_device_info")["device_on"] is on
-        assert device.handle(
-            {"method": "set_device_info", "params": {"device_on": "yes"}}
-        ) == {"error_code": -1008}
+        assert device.handle({"method": "set_device_info", "params": {"device_on": "yes"}}) == {
+            "error_code": -1008
+        }
     children = data.get("get_child_device_list", {}).get("child_device_list", [])
     if "control_child" in profile.components or "child_device" in profile.components:
         listed = _ok(device, "get_child_device_list")
@@ -123,7 +123,8 @@ def test_switching_names_and_children(path: Path | None) -> None:
             if "device_on" in child_info:
                 wanted = not child_info["device_on"]
                 request = smart.smart_request("set_device_info", {"device_on": wanted})
-                inner = _ok(device, "control_child", {"device_id": child_id, "requestData": request})
+                target = {"device_id": child_id, "requestData": request}
+                inner = _ok(device, "control_child", target)
                 assert inner["responseData"] == {"error_code": 0, "result": {}}
                 after = next(
                     c

@@ -47,7 +47,7 @@ DEMO_HOUSE: Final[tuple[DemoDeviceSpec, ...]] = (
     ),
     DemoDeviceSpec("KS225(US)_1.0", "Stairs dimmer", room="Hall", notes="Kasa SMART dimmer"),
     DemoDeviceSpec(
-        "H100(EU)_1.0", "Tapo hub", room="Hall", notes="Tapo hub: a T310 climate sensor, a T110 contact"
+        "H100(EU)_1.0", "Tapo hub", room="Hall", notes="Tapo hub: T310 climate, T110 contact"
     ),
 )
 """Every device of the demo house, in the order the server seeds them."""
