@@ -87,15 +87,12 @@ def test_the_tapo_app_lists_smart_devices_with_base64_aliases(api: Api, cloud: L
     assert entry["status"] == 1
     for key in ("deviceId", "deviceMac", "deviceHwVer", "fwVer", "deviceRegion", "oemId", "hwId"):
         assert entry[key], key
-    # The Kasa app: every IOT device and the Kasa-branded SMART ones, names in the clear.
+    # The Kasa app: every IOT device, and the SMART ones the documented choice names.
     kasa = api.devices(api.token())
-    types = {e["deviceType"] for e in kasa}
-    assert any(t.startswith("IOT.") for t in types)
-    smart_in_kasa = [e for e in kasa if e["deviceType"].startswith("SMART.")]
-    assert smart_in_kasa
+    assert any(e["deviceType"].startswith("IOT.") for e in kasa)
     kasa_types = assumptions.SMART_TYPES_IN_KASA_APP
-    assert all(e["deviceType"].startswith(kasa_types) for e in smart_in_kasa)
-    assert _by_alias(kasa, "Stairs dimmer")["deviceId"] in {e["deviceId"] for e in tapo}
+    wanted = {e["deviceId"] for e in tapo if e["deviceType"].startswith(kasa_types)}
+    assert {e["deviceId"] for e in kasa if e["deviceType"].startswith("SMART.")} == wanted
     # Signed with the Kasa key, the same V1 list is the Kasa app's.
     assert {e["deviceId"] for e in Tapo(api, KASA_APP).devices()} == {e["deviceId"] for e in kasa}
 
@@ -130,13 +127,14 @@ def test_common_passthrough_in_kind_and_errors(api: Api) -> None:
 
 def test_each_app_s_endpoint_refuses_the_other_family(api: Api) -> None:
     token = api.token()
-    kasa = api.devices(token)
-    dimmer = _by_alias(kasa, "Stairs dimmer")["deviceId"]
-    lamp = _by_alias(kasa, "Hall lamp")["deviceId"]
+    lamp = _by_alias(api.devices(token), "Hall lamp")["deviceId"]
+    tapo = Tapo(api)
+    dimmer = next(
+        e["deviceId"] for e in tapo.devices() if smart.decode_text(e["alias"]) == "Stairs dimmer"
+    )
     assert api.passthrough(token, dimmer, {"system": {"get_sysinfo": None}})["error_code"] == (
         ErrorCode.DEVICE_OFFLINE
     )
-    tapo = Tapo(api)
     answer = tapo.raw(lamp, json.dumps(smart.smart_request("get_device_info")))
     assert answer["error_code"] == assumptions.IOT_DEVICE_ON_SMART_PASSTHROUGH_CODE
 
@@ -172,11 +170,15 @@ def test_hub_sensors_and_energy_move_with_the_clock(api: Api, cloud: LocalCloud)
 
 def test_renaming_a_smart_device_through_v1_set_alias(api: Api) -> None:
     token = api.token()
-    dimmer = _by_alias(api.devices(token), "Stairs dimmer")["deviceId"]
+    tapo = Tapo(api)
+
+    def names() -> dict[str | None, str]:
+        return {smart.decode_text(e["alias"]): e["deviceId"] for e in tapo.devices()}
+
+    dimmer = names()["Stairs dimmer"]
     answer = api.v1("setAlias", {"token": token, "deviceId": dimmer, "alias": "Landing dimmer"})
     assert answer["error_code"] == 0, answer
-    assert _by_alias(api.devices(token), "Landing dimmer")["deviceId"] == dimmer
-    tapo = Tapo(api)
+    assert names()["Landing dimmer"] == dimmer
     assert smart.decode_text(tapo.ok(dimmer, "get_device_info")["nickname"]) == "Landing dimmer"
     too_long = api.v1("setAlias", {"token": token, "deviceId": dimmer, "alias": "x" * 200})
     assert too_long["error_code"] == ErrorCode.ALIAS_FORMAT

@@ -54,11 +54,13 @@ SMART_RESPONSE_IN_KIND: Final = True
 """``requestData`` of the SMART passthrough may be a JSON string or an object; ``responseData`` is
 answered in the same form, as V1 does [U]."""
 
-SMART_TYPES_IN_KASA_APP: Final = ("SMART.KASA",)
-"""Which app lists which devices [U]: the Tapo app (signed with the Tapo key pair, or ``appType``
-naming Tapo) lists every SMART device; the Kasa app lists every IOT device and the SMART devices
-whose ``deviceType`` starts with one of these (Kasa-branded SMART hardware: KS225, KP125M, EP25
-hw 2.6 ...), so such a device appears in both lists (clients de-duplicate by ``deviceId``)."""
+SMART_TYPES_IN_KASA_APP: Final[tuple[str, ...]] = ()
+"""Which app lists which devices [U], one choice: the Tapo app (signed with the Tapo key pair, or
+an ``appType`` naming Tapo) lists every SMART device, the Kasa app every IOT device and the SMART
+devices whose ``deviceType`` starts with one of these prefixes: none, so each device is in one
+list. PROTOCOL.md section 6 says Kasa-branded SMART hardware (KS225, KP125M, EP25 hw 2.6 ...) may
+show in the Kasa app too, where its V1 passthrough answers -20571; ``("SMART.KASA",)`` here gives
+that (clients then de-duplicate by ``deviceId``)."""
 
 TAPO_APP_LISTS_IOT_DEVICES: Final = False
 """Whether the Tapo app's list also shows IOT (Kasa) devices [U]; kasacloud's server says no."""
