@@ -1,4 +1,4 @@
-"""Serve simulated SMART devices on the LAN as the real ones do: KLAP over HTTP, UDP 20002 discovery.
+"""Serve simulated SMART devices on the LAN as real ones: KLAP over HTTP, UDP 20002 discovery.
 
 KLAP (PROTOCOL.md section 6, LAN side; python-kasa's ``kasa/transports/klaptransport.py`` is the
 reference client), version 2 of its handshake, the one SMART devices speak:
@@ -18,7 +18,7 @@ with a 16-byte header and the device's ``discovery_result`` JSON, with its addre
 ``encrypt_type`` KLAP, ``lv`` 2 and its HTTP port.
 
 Only loopback addresses are accepted, as for :mod:`kasacloud.lan.serve`. Needs the ``lan`` extra
-(aiohttp and cryptography, which python-kasa brings).
+(python-kasa, which brings aiohttp and cryptography): import this module only to serve.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, cast
+
+from aiohttp import web
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from kasacloud.lan.serve import LOOPBACK_BROADCAST, Endpoint, _udp_socket, check_loopback
 
@@ -82,23 +86,17 @@ class KlapCipher:
     """The encryption of one established session (both seeds and the auth hash)."""
 
     def __init__(self, local_seed: bytes, remote_seed: bytes, user_hash: bytes) -> None:
-        from cryptography.hazmat.primitives.ciphers import algorithms
-
         seeds = local_seed + remote_seed + user_hash
         self._key = _sha256(b"lsk" + seeds)[:16]
         self._iv = _sha256(b"iv" + seeds)[:12]
         self._sig = _sha256(b"ldk" + seeds)[:28]
         self._algorithm = algorithms.AES(self._key)
 
-    def _cipher(self, seq: int) -> Any:
-        from cryptography.hazmat.primitives.ciphers import Cipher, modes
-
+    def _cipher(self, seq: int) -> Cipher[modes.CBC]:
         return Cipher(self._algorithm, modes.CBC(self._iv + _SIGNED_LONG.pack(seq)))
 
     def decrypt(self, seq: int, payload: bytes) -> bytes:
         """The plaintext of a request; ValueError if its signature or padding is wrong."""
-        from cryptography.hazmat.primitives import padding
-
         signature, ciphertext = payload[:32], payload[32:]
         expected = _sha256(self._sig + _SIGNED_LONG.pack(seq) + ciphertext)
         if not ciphertext or not secrets.compare_digest(signature, expected):
@@ -110,8 +108,6 @@ class KlapCipher:
 
     def encrypt(self, seq: int, plaintext: bytes) -> bytes:
         """An answer: its signature, then the ciphertext."""
-        from cryptography.hazmat.primitives import padding
-
         padder = padding.PKCS7(128).padder()
         padded = padder.update(plaintext) + padder.finalize()
         encryptor = self._cipher(seq).encryptor()
@@ -152,7 +148,8 @@ class KlapServer:
         self._discovery_port = discovery_port
         self._on_handled = on_handled
         self._sessions: list[OrderedDict[str, _Session]] = [OrderedDict() for _ in self._devices]
-        self._runners: list[Any] = []
+        self._runners: list[web.AppRunner] = []
+        self._broadcast: asyncio.DatagramTransport | None = None
         self._udp: list[asyncio.DatagramTransport] = []
         self._started = False
 
@@ -178,8 +175,6 @@ class KlapServer:
             raise
 
     async def _start_http(self, index: int) -> None:
-        from aiohttp import web
-
         app = web.Application(client_max_size=MAX_BODY_BYTES)
 
         async def handshake1(request: web.Request) -> web.StreamResponse:
@@ -247,9 +242,9 @@ class KlapServer:
         """Stop listening; safe to call more than once."""
         for transport in self._udp:
             transport.close()
-        broadcast = getattr(self, "_broadcast", None)
-        if broadcast is not None:
-            broadcast.close()
+        if self._broadcast is not None:
+            self._broadcast.close()
+            self._broadcast = None
         for runner in self._runners:
             with contextlib.suppress(Exception):
                 await runner.cleanup()
@@ -269,9 +264,7 @@ class KlapServer:
         is_online = getattr(self._devices[index][1], "is_online", None)
         return not callable(is_online) or bool(is_online())
 
-    async def _handshake1(self, index: int, request: Any) -> Any:
-        from aiohttp import web
-
+    async def _handshake1(self, index: int, request: web.Request) -> web.StreamResponse:
         if not self._online(index):
             raise web.HTTPServiceUnavailable
         local_seed = await request.read()
@@ -289,9 +282,7 @@ class KlapServer:
         response.set_cookie(TIMEOUT_COOKIE, str(SESSION_LIFETIME_S))
         return response
 
-    async def _handshake2(self, index: int, request: Any) -> Any:
-        from aiohttp import web
-
+    async def _handshake2(self, index: int, request: web.Request) -> web.StreamResponse:
         session = self._sessions[index].get(request.cookies.get(SESSION_COOKIE, ""))
         body = await request.read()
         if session is None:
@@ -303,9 +294,7 @@ class KlapServer:
         session.cipher = KlapCipher(session.local_seed, session.remote_seed, self._hash)
         return web.Response(status=200)
 
-    async def _request(self, index: int, request: Any) -> Any:
-        from aiohttp import web
-
+    async def _request(self, index: int, request: web.Request) -> web.StreamResponse:
         if not self._online(index):
             raise web.HTTPServiceUnavailable
         session = self._sessions[index].get(request.cookies.get(SESSION_COOKIE, ""))

@@ -327,6 +327,31 @@ class SmartDevice(SmartNode):
             "alias": self.alias,
         }
 
+    def discovery_result(self, host: str, http_port: int) -> JsonDict:
+        """What the device answers to UDP 20002 discovery at ``host``: the capture's answer, with
+        this device's address, MAC and id, and the LAN encryption served (KLAP, login v2)."""  # noqa: D205, D209
+        result = copy.deepcopy(dict(self.profile.discovery))
+        result.pop("encrypt_info", None)  # the AES key exchange is not served
+        result.update(
+            {
+                "device_id": stable_hex("discovery", self.device_id),
+                "device_model": self.profile.model,
+                "device_type": self.profile.device_type,
+                "ip": host,
+                "mac": str(self.info.get("mac", "")).replace(":", "-"),
+                "factory_default": False,
+                "is_support_iot_cloud": True,
+                "obd_src": result.get("obd_src", "tplink"),
+                "mgt_encrypt_schm": {
+                    "encrypt_type": "KLAP",
+                    "http_port": http_port,
+                    "is_support_https": False,
+                    "lv": 2,
+                },
+            }
+        )
+        return result
+
     def is_online(self) -> bool:
         """False while unplugged (``set_online(False)``)."""
         return self._online
