@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -187,7 +188,10 @@ async def _serve(served: list[ServedDevice], *, discovery: bool, login: tuple[st
     except OSError as exc:
         for server in servers:
             await server.close()
-        raise click.ClickException(f"cannot listen: {exc.strerror or exc}") from None
+        hint = ""
+        if exc.errno == errno.EACCES:
+            hint = " (ports below 1024 need privileges: try --http-port 8080 or --port 19999)"
+        raise click.ClickException(f"cannot listen: {exc.strerror or exc}{hint}") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
