@@ -1,4 +1,4 @@
-"""python-kasa against simulated SMART devices: KLAP over HTTP and UDP 20002 discovery, loopback only.
+"""python-kasa against simulated SMART devices: KLAP over HTTP and UDP 20002 discovery, on loopback.
 
 ``kasacloud simulate`` serves the devices in another process; python-kasa's ``kasa`` command and its
 library find them by discovery sent to their address, sign in with the TP-Link ID the simulator
@@ -8,7 +8,7 @@ was given, read and switch them. Every SMART capture is served once and read by 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,10 @@ async def test_python_kasa_library_drives_strip_hub_and_bulb(simulate: Any) -> N
             await device.disconnect()
 
 
+def _read(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 @pytest.fixture(scope="module")
 def every_capture() -> Iterator[dict[str, str]]:
     """One simulator serving every SMART capture, each on its own address: path -> address."""
@@ -140,7 +144,7 @@ async def test_python_kasa_reads_every_capture(
 ) -> None:
     if path is None:
         pytest.fail("the SMART captures are missing (../shared/fixtures/kasa-smart)")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = _read(path)
     info = data["get_device_info"]
     device = await _connect(every_capture[str(path)])
     try:
@@ -158,6 +162,3 @@ async def test_python_kasa_reads_every_capture(
             assert not device.is_on
     finally:
         await device.disconnect()
-
-
-Simulate = Callable[..., SimulateProcess]
