@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import math
 import os
 import ssl
@@ -19,6 +20,9 @@ import anyio.to_thread
 from kasacloud.client import errors as E
 from kasacloud.client.concurrency import gather
 from kasacloud.client.devices import Device, covers, from_cloud, listing_query
+from kasacloud.client.devices.smart import absorb as absorb_smart
+from kasacloud.client.devices.smart import listing_requests, update_requests
+from kasacloud.client.devices.smart import multiple as smart_multiple
 from kasacloud.client.ratelimit import RateLimiter
 from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.secrets import Secret
@@ -34,9 +38,12 @@ from kasacloud.client.tokens import (
     existing_terminal_id,
     installation_terminal_id,
 )
+from kasacloud.protocol import assumptions, hosts
 from kasacloud.protocol import commands as C
-from kasacloud.protocol import hosts
-from kasacloud.protocol.signing import KASA_APP, AppKey
+from kasacloud.protocol import smart as S
+from kasacloud.protocol.signing import KASA_APP, TAPO_APP, AppKey
+
+logger: Final = logging.getLogger("kasacloud.client")
 
 URL_ENV: Final = "KASACLOUD_URL"
 """Environment variable overriding the cloud URL (e.g. a local kasacloud server)."""
@@ -105,6 +112,10 @@ class KasaCloud:
             and closed by :meth:`aclose`.
         request_data_as_string: send ``requestData`` as a JSON string (default) or an object.
         app: the app identity V2 requests are signed with.
+        tapo: also sign in the Tapo app (its own key pair and tokens, same account), which
+            lists and drives SMART devices (Tapo, Kasa hardware since 2022). If that side
+            fails, Kasa devices still work, a warning is logged and SMART calls raise
+            :class:`SmartUnavailableError` saying why.
     """
 
     def __init__(
@@ -125,6 +136,7 @@ class KasaCloud:
         request_data_as_string: bool = True,
         app: AppKey = KASA_APP,
         session: aiohttp.ClientSession | None = None,
+        tapo: bool = True,
     ) -> None:
         if protocol not in ("v1", "v2"):
             raise E.InvalidArgumentError(f"protocol must be 'v1' or 'v2', got {protocol!r}")
@@ -160,6 +172,29 @@ class KasaCloud:
             on_tokens_changed=on_tokens_changed,
             request_data_as_string=request_data_as_string,
         )
+        self._tapo: CloudSession | None = None
+        if tapo:
+            # the same account through the Tapo app: its own tokens (under their own key), the
+            # same pool, in-flight bound and rate limiter; SMART calls are always V2
+            self._tapo = CloudSession(
+                url=self.url
+                if protocol == "v2"
+                else (url or os.environ.get(URL_ENV) or hosts.V2_URL).rstrip("/"),
+                protocol="v2",
+                app=TAPO_APP,
+                terminal_id=self._session.terminal_id,
+                timeout_s=timeout_s,
+                retry=self._session.retry,
+                limiter=self._session.limiter,
+                max_concurrency=max_concurrency,
+                verify=context,
+                http_session=session,
+                token_store=self.token_store,
+                store_key=tapo_store_key(self.url),
+                on_tokens_changed=None,
+                request_data_as_string=request_data_as_string,
+                share_with=self._session,
+            )
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -177,6 +212,8 @@ class KasaCloud:
     async def aclose(self) -> None:
         """Close the connection pool, unless it is a caller's ``session`` (tokens stay stored)."""
         await self._session.aclose()
+        if self._tapo is not None:
+            await self._tapo.aclose()
 
     # ---- account ----------------------------------------------------------------------------
 
@@ -184,6 +221,16 @@ class KasaCloud:
     def session(self) -> CloudSession:
         """The wire session (for diagnostics: ``stats``, ``terminal_id``)."""
         return self._session
+
+    @property
+    def tapo_session(self) -> CloudSession | None:
+        """The Tapo app's side (SMART devices), ``None`` when made with ``tapo=False``."""
+        return self._tapo
+
+    @property
+    def tapo_error(self) -> E.KasaCloudError | None:
+        """Why the Tapo side cannot be used (its sign-in failed), else ``None``."""
+        return self._tapo.unavailable if self._tapo is not None else None
 
     @property
     def stats(self) -> SessionStats:
@@ -230,12 +277,46 @@ class KasaCloud:
         """
         secret = Secret(password)
         try:
-            return await self._session.login(username, secret, mfa_type=mfa_type)
+            tokens = await self._session.login(username, secret, mfa_type=mfa_type)
         except E.VerificationRequired as exc:
             if self.mfa_callback is None:
                 raise
             code = await self._ask_code(exc.challenge)
             return await self.verify_login(exc.challenge, code)
+        await self._login_tapo(username, secret, mfa_type)
+        return tokens
+
+    async def _login_tapo(self, username: str, password: Secret, mfa_type: MfaType) -> None:
+        """Sign in the Tapo side; a failure is kept (and logged), never raised.
+
+        After a verified Kasa login the terminal is bound (``terminalBindEnabled``), so the Tapo
+        login from the same terminal asks no second code (``MFA_BIND_SKIPS_LATER_MFA``); where it
+        still asks, the ``mfa_callback`` is asked again, else the Tapo side is left out.
+        """
+        tapo = self._tapo
+        if tapo is None:
+            return
+        try:
+            try:
+                await tapo.login(username, password, mfa_type=mfa_type)
+            except E.VerificationRequired as exc:
+                if self.mfa_callback is None:
+                    raise E.AuthenticationError(
+                        "the Tapo app asks for a 2-step verification code of its own: pass "
+                        "mfa_callback to KasaCloud",
+                        code=exc.code,
+                    ) from None
+                code = await self._ask_code(exc.challenge)
+                await tapo.verify_login(exc.challenge, code)
+        except E.KasaCloudError as exc:
+            tapo.unavailable = exc
+            logger.warning(
+                "Tapo sign-in failed (%s): Kasa devices work, SMART (Tapo) devices cannot be "
+                "reached",
+                exc,
+            )
+            return
+        tapo.unavailable = None
 
     async def _ask_code(self, challenge: E.MfaChallenge) -> str:
         callback = self.mfa_callback
@@ -255,25 +336,47 @@ class KasaCloud:
         Raises:
             AuthenticationError: the code is wrong or expired.
         """
-        return await self._session.verify_login(challenge, code)
+        tokens = await self._session.verify_login(challenge, code)
+        await self._login_tapo(challenge.username, challenge.password, "email")
+        return tokens
 
     async def resend_code(self, challenge: E.MfaChallenge) -> None:
         """Ask the cloud to send a fresh verification code for ``challenge``."""
         await self._session.request_code(challenge)
 
     async def logout(self) -> None:
-        """Forget the session, here and in the token store."""
+        """Forget the session (both apps'), here and in the token store."""
         self._session.forget()
+        if self._tapo is not None:
+            self._tapo.forget()
 
     # ---- devices ----------------------------------------------------------------------------
 
     async def device_list(self) -> list[dict[str, Any]]:
-        """The raw getDeviceList entries (no request to the devices)."""
-        result = await self._session.call("getDeviceList")
-        entries = result.get("deviceList")
-        if not isinstance(entries, list):
-            raise E.ProtocolError("getDeviceList answer has no deviceList")
-        return [dict(e) for e in entries if isinstance(e, dict)]
+        """The raw getDeviceList entries of both apps, each device once (no device requests).
+
+        The Kasa app's list, then the Tapo app's (its ``alias`` base64-decoded); a device in
+        both is listed once, with the Tapo entry (``assumptions.DEVICE_LIST_DUPLICATE_WINS``).
+        When the Tapo side is not signed in or its list fails, a warning is logged and the Kasa
+        list is returned.
+        """
+        entries = _entries(await self._session.call("getDeviceList"))
+        tapo = self._tapo
+        if tapo is None:
+            return entries
+        if tapo.unavailable is None and tapo.tokens is None and tapo.resume() is None:
+            tapo.unavailable = E.AuthenticationError(
+                "the Tapo side is not signed in (a session from before it was): log in again"
+            )
+        if tapo.unavailable is not None:
+            logger.warning("SMART (Tapo) devices are not listed: %s", tapo.unavailable)
+            return entries
+        try:
+            smart_entries = [_decoded(e) for e in _entries(await tapo.call("getDeviceList"))]
+        except E.KasaCloudError as exc:
+            logger.warning("the Tapo device list failed (%s): SMART devices are not listed", exc)
+            return entries
+        return merge_device_lists(entries, smart_entries)
 
     async def _build(self, entry: dict[str, Any], *, update: bool = False) -> Device:
         """Type a list entry: read its sysinfo (with ``update``: everything ``update()`` reads).
@@ -281,6 +384,8 @@ class KasaCloud:
         A device that is offline, or does not answer in time, is built from its entry alone,
         marked ``is_online == False``: one silent device must not fail a whole listing.
         """
+        if S.is_smart_device_type(entry.get("deviceType")):
+            return await self._build_smart(entry, update=update)
         sysinfo: dict[str, Any] | None = None
         response: dict[str, Any] = {}
         request = listing_query(entry) if update else _SYSINFO
@@ -302,6 +407,44 @@ class KasaCloud:
             else:
                 await device.update()  # a family that reads more than the listing asked
             await device._update_children()
+        return device
+
+    def _smart_session(self) -> CloudSession:
+        if self._tapo is None:
+            session = self._session  # tapo=False: SMART calls go the Kasa way and answer -20571
+            return session
+        return self._tapo
+
+    async def _build_smart(self, entry: dict[str, Any], *, update: bool) -> Device:
+        """Type a SMART entry from its ``component_nego`` (one ``multipleRequest``).
+
+        With ``update``, the readings every SMART meter, LED and clock have ride along; a device
+        that reads more (a strip's outlets' meters) is updated once more.
+        """
+        session = self._smart_session()
+        device = from_cloud(session, entry, None, {})
+        listed_online = entry.get("status") == 1
+        if not listed_online:
+            return device
+        requests = listing_requests(update=update)
+        try:
+            answer = await session.smart_passthrough(
+                device.device_id, smart_multiple(requests), base_url=entry.get("appServerUrl")
+            )
+        except (E.DeviceOfflineError, E.CloudTimeoutError):
+            return device  # listed online, but it lost its connection meanwhile
+        except E.SmartUnavailableError:
+            device.is_online = True  # listed online; its calls say why they cannot be made
+            return device
+        probe = from_cloud(session, entry, None, {})
+        absorb_smart(probe, requests, answer)  # learns the components, then the class
+        device = from_cloud(session, entry, None, probe.components)
+        device.smart_child_components = probe.smart_child_components
+        absorb_smart(device, requests, answer)
+        if update:
+            sent = {r["method"] for r in requests}
+            if any(r["method"] not in sent for r in update_requests(device)):
+                await device.update()
         return device
 
     async def devices(self, *, update: bool = False) -> list[Device]:
@@ -359,3 +502,39 @@ class KasaCloud:
 
 NO_RATE_LIMIT: Final = math.inf
 """Pass as ``rate_limit_per_s`` to disable the client-side rate limiter."""
+
+
+def tapo_store_key(url: str) -> str:
+    """The token store key of the Tapo side of the cloud at ``url``."""
+    return f"tapo:{url}"
+
+
+def _entries(result: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = result.get("deviceList")
+    if not isinstance(entries, list):
+        raise E.ProtocolError("getDeviceList answer has no deviceList")
+    return [dict(e) for e in entries if isinstance(e, dict)]
+
+
+def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
+    """A Tapo list entry with its base64 ``alias`` decoded (kept as is when it is not base64)."""
+    alias = entry.get("alias")
+    if isinstance(alias, str) and S.is_smart_device_type(entry.get("deviceType")):
+        entry["alias"] = S.decode_text(alias) or alias
+    return entry
+
+
+def merge_device_lists(
+    kasa: list[dict[str, Any]], tapo: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Both apps' lists as one, each ``deviceId`` once (the winner: see ``assumptions``)."""
+    tapo_wins = assumptions.DEVICE_LIST_DUPLICATE_WINS == "tapo"
+    by_id = {str(e.get("deviceId")): e for e in tapo}
+    merged = []
+    seen: set[str] = set()
+    for entry in kasa:
+        device_id = str(entry.get("deviceId"))
+        seen.add(device_id)
+        merged.append(by_id[device_id] if tapo_wins and device_id in by_id else entry)
+    merged += [e for e in tapo if str(e.get("deviceId")) not in seen]
+    return merged

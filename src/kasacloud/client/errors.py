@@ -190,6 +190,13 @@ class CloudConnectionError(KasaCloudError):
     """The cloud could not be reached (DNS, refused connection, TLS failure, ...)."""
 
 
+class SmartUnavailableError(KasaCloudError):
+    """A SMART (Tapo) device call while the Tapo side of the account is not signed in.
+
+    The message says why (the Tapo sign-in's own error); Kasa (IOT) devices keep working.
+    """
+
+
 _BY_CODE: Final[dict[int, type[KasaCloudError]]] = {
     ErrorCode.REQUEST_TIMEOUT: CloudTimeoutError,
     ErrorCode.RATE_LIMITED: RateLimitedError,

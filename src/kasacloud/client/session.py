@@ -101,6 +101,7 @@ class CloudSession:
         store_key: str,
         on_tokens_changed: TokensChanged | None,
         request_data_as_string: bool,
+        share_with: CloudSession | None = None,
     ) -> None:
         if not isinstance(timeout_s, int | float) or not timeout_s > 0:
             raise E.InvalidArgumentError(f"timeout_s must be a positive number, got {timeout_s!r}")
@@ -127,7 +128,13 @@ class CloudSession:
         self._renew_lock = anyio.Lock()
         # asyncio's semaphore does not yield when a slot is free (anyio's does: one more loop
         # iteration per request); the HTTP stack is asyncio's anyway
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._slots: asyncio.Semaphore = (
+            share_with._slots if share_with else asyncio.Semaphore(max_concurrency)
+        )
+        # the Tapo side of a KasaCloud sends through the Kasa side's pool and in-flight bound
+        self._share = share_with
+        self.unavailable: E.KasaCloudError | None = None
+        """Why this side cannot be used (the Tapo side when its sign-in failed), else ``None``."""
         self._targets: dict[tuple[str, tuple[tuple[str, str], ...]], yarl.URL] = {}
         # per request: TP-Link's CA beside the system store, whatever session carries it
         self._ssl = verify
@@ -147,6 +154,8 @@ class CloudSession:
         """
         if self._closed:
             raise E.KasaCloudError("this KasaCloud is closed: create a new one")
+        if self._share is not None:
+            return self._share.http
         if self._http is None:
             # made here, not in __init__: an aiohttp session belongs to the running event loop
             # keep-alive with aiohttp's idle timeout; as many connections as requests in flight
@@ -421,6 +430,51 @@ class CloudSession:
             raise E.ProtocolError("passthrough answer has no responseData")
         try:
             data, _ = request_data.decode(result["responseData"])
+        except request_data.RequestDataError as exc:
+            raise E.ProtocolError(f"responseData: {exc}") from None
+        return data
+
+    async def smart_passthrough(
+        self,
+        device_id: str,
+        request: Mapping[str, Any],
+        *,
+        base_url: str | None = None,
+        as_string: bool | None = None,
+    ) -> dict[str, Any]:
+        """Send a SMART request to a SMART device; return the device's SMART answer.
+
+        ``POST {appServerUrl}/api/v2/common/passthrough``, signed, the token in the query string,
+        the flat body ``{"deviceId", "requestData"}`` (PROTOCOL.md section 6); ``responseData``
+        is accepted as a JSON string or an object. The answer is the device's own
+        ``{"error_code": N, "result": ...}``, unchecked: device errors are the caller's.
+
+        Raises:
+            SmartUnavailableError: this side is not signed in (``unavailable`` says why).
+            DeviceOfflineError: the cloud has no connection to the device.
+        """
+        if self.unavailable is not None:
+            raise E.SmartUnavailableError(
+                f"SMART (Tapo) devices cannot be reached: the Tapo sign-in failed: "
+                f"{self.unavailable.message}",
+                code=self.unavailable.code,
+                device_id=device_id,
+            )
+        form = self.request_data_as_string if as_string is None else as_string
+        body = {"deviceId": device_id, "requestData": request_data.encode(request, as_string=form)}
+        path = assumptions.TAPO_PASSTHROUGH_PATH
+
+        async def send(host: str, tokens: Tokens | None) -> Reply:
+            assert tokens is not None
+            query = hosts.v2_query(self.terminal_id, tokens.token.reveal())
+            return await self._exchange(host, path, body, query=query, signed=True)
+
+        tokens = await self._current_tokens()
+        reply, _ = await self._run(send, base_url or tokens.app_server_url or self.url, authed=True)
+        if "responseData" not in reply.result:
+            raise E.ProtocolError("SMART passthrough answer has no responseData")
+        try:
+            data, _ = request_data.decode(reply.result["responseData"])
         except request_data.RequestDataError as exc:
             raise E.ProtocolError(f"responseData: {exc}") from None
         return data

@@ -62,6 +62,15 @@ list. PROTOCOL.md section 6 says Kasa-branded SMART hardware (KS225, KP125M, EP2
 show in the Kasa app too, where its V1 passthrough answers -20571; ``("SMART.KASA",)`` here gives
 that (clients then de-duplicate by ``deviceId``)."""
 
+DEVICE_LIST_DUPLICATE_WINS: Final = "tapo"
+"""When a device is in both apps' lists (same ``deviceId``) [U], the client keeps the Tapo app's
+entry (its ``alias`` base64-decoded): a device listed by both is a SMART device, which only the
+Tapo side can drive (its V1 passthrough answers -20571)."""
+
+SMART_DEFAULT_COLOR_TEMP_RANGE_K: Final = (2500, 6500)
+"""The colour temperature range of a SMART light with ``color_temperature`` that reports no
+``color_temp_range`` in its device info [U] (python-kasa's default too)."""
+
 TAPO_APP_LISTS_IOT_DEVICES: Final = False
 """Whether the Tapo app's list also shows IOT (Kasa) devices [U]; kasacloud's server says no."""
 

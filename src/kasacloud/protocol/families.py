@@ -34,6 +34,10 @@ class Family(StrEnum):
     OUTLET = "outlet"
     BULB = "bulb"
     LIGHT_STRIP = "light_strip"
+    HUB = "hub"
+    """A SMART hub (H100, KH100): its children are sensors."""
+    SENSOR = "sensor"
+    """A hub's child that reports readings (temperature, humidity, contact, motion, button)."""
     OTHER = "device"
     """Listed but not driven (cameras, and kinds this library does not know)."""
 
@@ -56,6 +60,8 @@ _NOUNS: Final[dict[Family, str]] = {
     Family.OUTLET: "outlet",
     Family.BULB: "bulb",
     Family.LIGHT_STRIP: "light strip",
+    Family.HUB: "hub",
+    Family.SENSOR: "sensor",
     Family.OTHER: "device",
 }
 
@@ -131,6 +137,58 @@ def classify(
             if prefix.startswith(models):
                 return family
         return Family.PLUG
+    return Family.OTHER
+
+
+# ---- SMART devices -----------------------------------------------------------------------------
+
+SMART_HUB_TYPES: Final = ("SMART.TAPOHUB", "SMART.KASAHUB")
+SMART_SENSOR_TYPES: Final = ("SMART.TAPOSENSOR", "SMART.KASAENERGY")
+
+
+def component_ids(component_nego: Mapping[str, Any] | None) -> dict[str, int]:
+    """``{component id: ver_code}`` of a ``component_nego`` answer (or a child's component list)."""
+    found: dict[str, int] = {}
+    for item in (component_nego or {}).get("component_list") or []:
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+            code = item.get("ver_code")
+            found[item["id"]] = code if isinstance(code, int) and not isinstance(code, bool) else 1
+    return found
+
+
+def classify_smart(
+    *, device_type: str, components: Mapping[str, int], info: Mapping[str, Any] | None = None
+) -> Family:
+    """The family of a SMART device (or child), from its ``component_nego`` and ``deviceType``.
+
+    No model names: what the device says it can do decides. A hub's type names it; a device with
+    children (``control_child``) is a strip of them; a light strip has ``light_strip``; a bulb is
+    a ``TAPOBULB``; a switch with ``brightness`` is a dimmer; a child without an on/off state
+    (``device_on``) is a sensor.
+
+    >>> classify_smart(device_type="SMART.TAPOPLUG", components={"device": 2, "led": 1})
+    <Family.PLUG: 'plug'>
+    """
+    kind = device_type.upper()
+    has = components.__contains__
+    if kind.startswith(SMART_HUB_TYPES):
+        return Family.HUB
+    if "CAMERA" in kind:
+        return Family.OTHER
+    if kind.startswith(SMART_SENSOR_TYPES):
+        return Family.SENSOR
+    if has("control_child") and has("child_device"):
+        return Family.STRIP
+    if info is not None and "device_on" not in info:
+        return Family.SENSOR  # nothing to switch: a child that only reports
+    if has("light_strip"):
+        return Family.LIGHT_STRIP
+    if "BULB" in kind:
+        return Family.BULB
+    if "SWITCH" in kind:
+        return Family.DIMMER if has("brightness") else Family.WALL_SWITCH
+    if "PLUG" in kind:
+        return Family.DIMMER if has("brightness") else Family.PLUG
     return Family.OTHER
 
 

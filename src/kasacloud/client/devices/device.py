@@ -33,10 +33,12 @@ from kasacloud.client.devices.modules import (
     iot_modules,
     method_result,
 )
+from kasacloud.client.devices.modules.smart import nickname, smart_modules
 from kasacloud.client.energy import EnergyReading
 from kasacloud.client.selector import select
 from kasacloud.protocol import commands as C
 from kasacloud.protocol import families
+from kasacloud.protocol import smart as S
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.protocol.families import Family
 
@@ -84,8 +86,16 @@ class Device:
         session: CloudSession,
         entry: Mapping[str, Any],
         sysinfo: Mapping[str, Any] | None = None,
+        *,
+        components: Mapping[str, int] | None = None,
     ) -> None:
         self._session = session
+        self.components: dict[str, int] = dict(components or {})
+        """A SMART device's ``component_nego`` (``{id: version}``); empty for IOT devices."""
+        self.smart_child_infos: list[dict[str, Any]] = []
+        """A SMART parent's ``get_child_device_list`` entries (each child's live info)."""
+        self.smart_child_components: dict[str, dict[str, int]] = {}
+        self.smart_child_total = 0
         self.entry: dict[str, Any] = dict(entry)
         """The device's getDeviceList entry, unchanged."""
         self._sysinfo: dict[str, Any] = dict(sysinfo or {})
@@ -105,7 +115,14 @@ class Device:
         self.features = features
 
     def _build_modules(self) -> list[Module]:
-        return iot_modules(self)
+        return smart_modules(self) if self.is_smart else iot_modules(self)
+
+    def refresh_features(self) -> None:
+        """Rebuild the features from the modules as they are (a reading found on an update)."""
+        features: dict[str, Feature] = {}
+        for feature in [*self._own_features(), *self._module_features()]:
+            features.setdefault(feature.id, feature)
+        self.features = features
 
     def _module_features(self) -> list[Feature]:
         # the light's state first: a dimmer's "state" is its relay's, and either is primary
@@ -125,8 +142,18 @@ class Device:
 
     @property
     def sysinfo(self) -> dict[str, Any]:
-        """The last ``get_sysinfo`` answer (empty for a device never seen online)."""
+        """The last ``get_sysinfo`` answer (a SMART device's ``get_device_info``; empty for a
+        device never seen online)."""  # noqa: D205, D209
         return self._sysinfo
+
+    @property
+    def is_smart(self) -> bool:
+        """Whether the device speaks the SMART command set (Tapo, new Kasa: ``SMART.*``)."""
+        return S.is_smart_device_type(self.device_type)
+
+    def has_component(self, component: str) -> bool:
+        """Whether a SMART device lists ``component`` in its ``component_nego``."""
+        return component in self.components
 
     @property
     def is_online(self) -> bool:
@@ -145,11 +172,15 @@ class Device:
     @property
     def alias(self) -> str:
         """The name the user gave the device."""
+        if self.is_smart:
+            return nickname(self.sysinfo) or str(self.entry.get("alias") or "")
         return str(self.sysinfo.get("alias") or self.entry.get("alias") or "")
 
     @property
     def model(self) -> str:
         """The model with its region, e.g. ``HS110(EU)``."""
+        if self.is_smart:
+            return str(self.entry.get("deviceModel") or self.sysinfo.get("model") or "")
         return str(self.sysinfo.get("model") or self.entry.get("deviceModel") or "")
 
     @property
@@ -165,7 +196,10 @@ class Device:
     @property
     def fw_ver(self) -> str:
         """Firmware version."""
-        return str(self.sysinfo.get("sw_ver") or self.entry.get("fwVer") or "")
+        return str(
+            self.sysinfo.get("sw_ver") or self.sysinfo.get("fw_ver") or self.entry.get("fwVer")
+            or ""
+        )  # fmt: skip
 
     @property
     def mac(self) -> str:
@@ -331,8 +365,110 @@ class Device:
         return self.device_id
 
     async def raw(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Send any command (``{module: {method: params}}``) and return the answer unchecked."""
+        """Send any command and return the answer unchecked.
+
+        IOT: ``{module: {method: params}}``; SMART: ``{"method": ..., "params": ...}`` (the
+        device's own ``{"error_code", "result"}`` comes back).
+        """
+        if self.is_smart:
+            return await self.smart_request(request)
         return await self.request(request)
+
+    # ---- SMART requests ---------------------------------------------------------------------
+
+    async def smart_request(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one SMART request (to a child: through its parent's ``control_child``).
+
+        Returns the device's own answer (``{"error_code", "result"}``), unchecked.
+
+        Raises:
+            DeviceOfflineError: the device is offline (no request is sent when it is known).
+            SmartUnavailableError: the Tapo side of the account is not signed in.
+        """
+        parent = getattr(self, "parent", None)
+        if parent is not None:
+            from kasacloud.client.devices.smart import child_request, result_of
+
+            answer = await parent.smart_request(child_request(self.device_id, request))
+            result = result_of(answer, method=S.CONTROL_CHILD, device_id=self.device_id)
+            data = result.get("responseData")
+            if not isinstance(data, Mapping):
+                raise E.ProtocolError("control_child answer has no responseData")
+            return dict(data)
+        if not self.is_online:
+            raise E.DeviceOfflineError(
+                f"{self.alias or self.device_id} is offline",
+                code=ErrorCode.DEVICE_OFFLINE,
+                device_id=self.device_id,
+            )
+        try:
+            return await self._session.smart_passthrough(
+                self.device_id, dict(request), base_url=self.app_server_url
+            )
+        except E.DeviceOfflineError:
+            self.is_online = False
+            raise
+
+    async def smart_call(
+        self, method: str, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run one SMART method; return its ``result`` or raise the device's error."""
+        from kasacloud.client.devices.smart import result_of
+
+        answer = await self.smart_request(S.smart_request(method, params))
+        return result_of(answer, method=method, device_id=self.device_id)
+
+    async def smart_batch(
+        self, requests: list[dict[str, Any]]
+    ) -> list[tuple[str, int, dict[str, Any]]]:
+        """Several SMART methods in one ``multipleRequest``: each one's (method, code, result)."""
+        from kasacloud.client.devices.smart import batch_answers
+
+        answer = await self.smart_request(
+            S.smart_request(S.MULTIPLE_REQUEST, {"requests": requests})
+        )
+        return batch_answers(requests, answer, self.device_id)
+
+    async def smart_children_call(self, calls: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """``(child id, method, params)`` calls in one request; raise the first child's error."""
+        from kasacloud.client.devices.smart import child_request, result_of
+
+        requests = [child_request(cid, S.smart_request(m, p)) for cid, m, p in calls]
+        for (cid, method, _), (_, code, result) in zip(
+            calls, await self.smart_batch(requests), strict=True
+        ):
+            result_of({"error_code": code}, method=S.CONTROL_CHILD, device_id=cid)
+            result_of(result.get("responseData"), method=method, device_id=cid)
+
+    def absorb_smart_info(self, info: Mapping[str, Any], *, rebuild: bool = False) -> None:
+        """Keep a SMART ``get_device_info`` (``rebuild``: the components were learned now)."""
+        first = not self._sysinfo
+        self._sysinfo = dict(info)
+        self.is_online = True
+        if first or rebuild:
+            self._build()
+
+    def sync_smart_children(self) -> None:
+        """Make ``children`` follow the child list (a SMART strip's outlets, a hub's sensors)."""
+        from kasacloud.client.devices.factory import smart_child
+
+        if not hasattr(self, "children"):
+            return
+        known = {c.device_id: c for c in self.children}
+        children = []
+        for index, info in enumerate(self.smart_child_infos):
+            cid = str(info.get("device_id", ""))
+            child = known.get(cid) or smart_child(self, cid, index)
+            if child is not None:
+                children.append(child)
+        setattr(self, "children", children)  # noqa: B010 (the Strip's and the Hub's own list)
+
+    def smart_child_info(self, child_id: str) -> dict[str, Any]:
+        """The live info of one SMART child (a new empty dict when unknown)."""
+        for info in self.smart_child_infos:
+            if str(info.get("device_id")) == child_id:
+                return info
+        return {}
 
     def _update_modules(self) -> list[Module]:
         return [m for m in self.modules.values() if m.query() and m.supported is not False]
@@ -359,7 +495,18 @@ class Device:
                 module.absorb(response)
 
     async def update(self) -> None:
-        """Read sysinfo and what every module needs, in one passthrough."""
+        """Read sysinfo and what every module needs, in one passthrough.
+
+        A SMART device: its info, every module's reads and its children's, in one
+        ``multipleRequest``.
+        """
+        if self.is_smart:
+            from kasacloud.client.devices.smart import absorb, update_requests
+
+            requests = update_requests(self)
+            batch = S.smart_request(S.MULTIPLE_REQUEST, {"requests": requests})
+            absorb(self, requests, await self.smart_request(batch))
+            return
         request = self.update_query()
         self.absorb_update(await self.request(request), request)
 
@@ -378,6 +525,11 @@ class Device:
         """Rename the device (1 to 31 characters)."""
         if problem := families.alias_problem(alias):
             raise E.InvalidArgumentError(f"{problem}; got {alias!r}", device_id=self.device_id)
+        if self.is_smart:
+            await self.smart_call("set_device_info", {"nickname": S.encode_text(alias)})
+            self.sysinfo["nickname"] = S.encode_text(alias)
+            self.entry["alias"] = alias
+            return
         await self._system(C.SET_DEV_ALIAS, {"alias": alias})
         self.sysinfo["alias"] = alias
         self.entry["alias"] = alias
@@ -386,6 +538,9 @@ class Device:
         """Reboot the device after ``delay_s`` seconds (it goes offline for a while)."""
         if isinstance(delay_s, bool) or not isinstance(delay_s, int) or delay_s < 0:
             raise E.InvalidArgumentError(f"delay_s must be a whole number >= 0, got {delay_s!r}")
+        if self.is_smart:
+            await self.smart_call("device_reboot", {"delay": delay_s})
+            return
         await self._system(C.REBOOT, {"delay": delay_s})
 
     async def _system(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -573,9 +728,11 @@ class Strip(Device):
         session: CloudSession,
         entry: Mapping[str, Any],
         sysinfo: Mapping[str, Any] | None = None,
+        *,
+        components: Mapping[str, int] | None = None,
     ) -> None:
         self.children: list[Outlet] = []
-        super().__init__(session, entry, sysinfo)
+        super().__init__(session, entry, sysinfo, components=components)
         self.children = [Outlet(self, child_id, i) for i, child_id in enumerate(self._child_ids())]
 
     def _child_ids(self) -> list[str]:
@@ -583,6 +740,8 @@ class Strip(Device):
 
     def child_entry(self, child_id: str) -> dict[str, Any]:
         """The live ``children`` entry of one outlet (a new empty dict when unknown)."""
+        if self.is_smart:
+            return self.smart_child_info(child_id)
         for child in self.sysinfo.get("children") or []:
             if families.child_matches(self.device_id, child, child_id):
                 entry: dict[str, Any] = child
@@ -615,6 +774,8 @@ class Strip(Device):
 
     def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
         super()._absorb_sysinfo(sysinfo)
+        if self.is_smart:
+            return
         by_id = {o.device_id: o for o in self.children}
         self.children = [
             by_id.get(cid) or Outlet(self, cid, i) for i, cid in enumerate(self._child_ids())
@@ -622,7 +783,7 @@ class Strip(Device):
 
     async def _update_children(self) -> None:
         """Read each outlet's meter (one request each: one ``context`` per request)."""
-        if self.energy is not None:
+        if self.energy is not None and not self.is_smart:  # SMART: read in the strip's update
             await gather([outlet.update for outlet in self.children])
 
 
@@ -649,3 +810,114 @@ class LightStrip(Bulb):
         if not isinstance(light, LightStripLight):
             raise E.InvalidArgumentError(f"{self._name()} has no effects")
         await light.set_effect(dict(effect))
+
+
+class _SmartChild(Device):
+    """A SMART device's child (strip outlet, switch gang, hub sensor): its info is in the
+    parent's child list, its requests go through the parent's ``control_child``."""  # noqa: D205, D209
+
+    def _init_child(self, parent: Any, child_id: str, index: int) -> None:
+        self.parent = parent
+        self.index = index
+        """Zero-based position in the parent's child list."""
+        info = parent.smart_child_info(child_id)
+        entry = {
+            **parent.entry,
+            "deviceId": child_id,
+            "deviceType": str(info.get("type") or parent.device_type),
+            "deviceModel": str(info.get("model") or parent.model),
+            "alias": nickname(info),
+        }
+        components = parent.smart_child_components.get(child_id, {})
+        Device.__init__(self, parent._session, entry, None, components=components)
+
+    @property
+    def sysinfo(self) -> dict[str, Any]:
+        """The child's live entry in the parent's child list."""
+        info: dict[str, Any] = self.parent.smart_child_info(self.device_id)
+        return info
+
+    @property
+    def is_online(self) -> bool:
+        """Online when the parent is (and, for a hub sensor, when the hub hears it)."""
+        return bool(self.parent.is_online) and self.sysinfo.get("status", "online") == "online"
+
+    @is_online.setter
+    def is_online(self, value: bool) -> None:
+        if not value:
+            self.parent.is_online = False
+
+    @property
+    def model(self) -> str:
+        """The child's own model (a hub sensor's), else its parent's."""
+        return str(self.sysinfo.get("model") or self.entry.get("deviceModel") or "")
+
+    @property
+    def time(self) -> dt.datetime | None:
+        """The parent's clock."""
+        clock: dt.datetime | None = self.parent.time
+        return clock
+
+    def _own_features(self) -> list[Feature]:
+        return [] if "rssi" not in self.sysinfo else super()._own_features()
+
+
+class SmartOutlet(_SmartChild, Outlet):
+    """An outlet of a SMART strip (P300, P304M, EP40M) or a gang of a SMART switch (KS240)."""
+
+    def __init__(self, parent: Strip, child_id: str, index: int) -> None:
+        self._init_child(parent, child_id, index)
+
+
+class DimmerOutlet(SmartOutlet, Dimmer):
+    """A dimmer gang of a SMART multi-gang switch (KS240): an outlet with brightness."""
+
+    kind = Family.DIMMER.value
+
+
+class Sensor(_SmartChild):
+    """A hub's sensor (T310/T315 temperature and humidity, T110 contact, T100 motion, S200B
+    button, KE100 valve): its readings are features (``temperature``, ``humidity``,
+    ``is_open``, ``motion_detected``, ``battery_low``...)."""  # noqa: D205, D209
+
+    kind = Family.SENSOR.value
+
+    def __init__(self, parent: Hub, child_id: str, index: int) -> None:
+        self._init_child(parent, child_id, index)
+
+    @property
+    def readings(self) -> dict[str, Any]:
+        """Every reading by feature id: ``{"temperature": 21.4, "humidity": 52, ...}``."""
+        sensor = self.modules.get(Module.Sensor)
+        return {f.id: f.value for f in sensor.features()} if sensor is not None else {}
+
+
+class Hub(Device):
+    """A SMART hub (H100, KH100): its children are :class:`Sensor` devices.
+
+    One :meth:`update` reads the hub and every sensor's readings (the child list carries them).
+    """
+
+    kind = Family.HUB.value
+
+    def __init__(
+        self,
+        session: CloudSession,
+        entry: Mapping[str, Any],
+        sysinfo: Mapping[str, Any] | None = None,
+        *,
+        components: Mapping[str, int] | None = None,
+    ) -> None:
+        self.children: list[Sensor] = []
+        super().__init__(session, entry, sysinfo, components=components)
+
+    def sensor(self, selector: int | str) -> Sensor:
+        """A sensor by index (0-based), id, or alias (exact, or a unique part)."""
+        if isinstance(selector, int):
+            try:
+                return self.children[selector]
+            except IndexError:
+                raise E.NotFoundError(
+                    f"{self.alias!r} has no sensor {selector}", device_id=self.device_id
+                ) from None
+        return select(self.children, selector)

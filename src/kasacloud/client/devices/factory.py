@@ -10,13 +10,18 @@ from kasacloud.client.devices.device import (
     Bulb,
     Device,
     Dimmer,
+    DimmerOutlet,
+    Hub,
     LightStrip,
     Plug,
+    Sensor,
+    SmartOutlet,
     Strip,
     WallSwitch,
 )
 from kasacloud.protocol import commands as C
-from kasacloud.protocol.families import Family, classify
+from kasacloud.protocol import smart as S
+from kasacloud.protocol.families import Family, classify, classify_smart
 
 if TYPE_CHECKING:
     from kasacloud.client.session import CloudSession
@@ -28,6 +33,7 @@ CLASSES: Final[dict[Family, type[Device]]] = {
     Family.STRIP: Strip,
     Family.BULB: Bulb,
     Family.LIGHT_STRIP: LightStrip,
+    Family.HUB: Hub,
 }
 """The class of each family a cloud listing holds (outlets are built by their strip)."""
 
@@ -53,8 +59,19 @@ def listing_query(entry: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def device_class(entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None) -> type[Device]:
-    """The class for a device: from sysinfo when there is one, else from type and model."""
+def device_class(
+    entry: Mapping[str, Any],
+    sysinfo: Mapping[str, Any] | None,
+    components: Mapping[str, int] | None = None,
+) -> type[Device]:
+    """The class for a device: from sysinfo when there is one, else from type and model.
+
+    A SMART device's class comes from its ``component_nego`` (``components``) and type.
+    """
+    device_type = str(entry.get("deviceType") or "")
+    if S.is_smart_device_type(device_type):
+        family = classify_smart(device_type=device_type, components=components or {})
+        return CLASSES.get(family, Device)
     family = classify(
         device_type=str(entry.get("deviceType") or ""),
         model=str(entry.get("deviceModel") or (sysinfo or {}).get("model") or ""),
@@ -64,7 +81,32 @@ def device_class(entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None) ->
 
 
 def from_cloud(
-    session: CloudSession, entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None
+    session: CloudSession,
+    entry: Mapping[str, Any],
+    sysinfo: Mapping[str, Any] | None,
+    components: Mapping[str, int] | None = None,
 ) -> Device:
-    """Build the typed device for a list entry and its sysinfo (``None``: offline)."""
-    return device_class(entry, sysinfo)(session, entry, sysinfo)
+    """Build the typed device for a list entry and its sysinfo (``None``: offline).
+
+    ``components``: a SMART device's ``component_nego`` (which decides its class and modules).
+    """
+    cls = device_class(entry, sysinfo, components)
+    if components is not None:
+        return cls(session, entry, sysinfo, components=components)
+    return cls(session, entry, sysinfo)
+
+
+def smart_child(parent: Device, child_id: str, index: int) -> Device | None:
+    """The device for one child of a SMART strip or hub, typed from its components and info."""
+    info = parent.smart_child_info(child_id)
+    family = classify_smart(
+        device_type=str(info.get("type") or ""),
+        components=parent.smart_child_components.get(child_id, {}),
+        info=info,
+    )
+    if isinstance(parent, Hub):
+        return Sensor(parent, child_id, index)
+    if isinstance(parent, Strip):
+        cls = DimmerOutlet if family is Family.DIMMER else SmartOutlet
+        return cls(parent, child_id, index)
+    return None

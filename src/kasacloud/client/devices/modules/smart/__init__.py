@@ -1,0 +1,72 @@
+"""The SMART flavour of the modules, and which ones a SMART device gets (``smart_modules``).
+
+A SMART device says what it can do in ``component_nego``: the components, not its model, choose
+its modules, as the family and sysinfo choose an IOT device's (:func:`iot_modules`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kasacloud.client.devices.modules.base import Module
+from kasacloud.client.devices.modules.smart.base import SmartModule
+from kasacloud.client.devices.modules.smart.modules import (
+    SmartEnergy,
+    SmartLed,
+    SmartLight,
+    SmartLightStripLight,
+    SmartRelay,
+    SmartSensor,
+    SmartStripRelay,
+    SmartTime,
+    nickname,
+)
+from kasacloud.protocol.families import Family
+
+if TYPE_CHECKING:
+    from kasacloud.client.devices.device import Device
+
+__all__ = [
+    "SmartEnergy",
+    "SmartLed",
+    "SmartLight",
+    "SmartLightStripLight",
+    "SmartModule",
+    "SmartRelay",
+    "SmartSensor",
+    "SmartStripRelay",
+    "SmartTime",
+    "nickname",
+    "smart_modules",
+]
+
+
+def smart_modules(device: Device) -> list[Module]:
+    """The modules of a SMART device or child, from its family and its components.
+
+    A child (strip outlet, gang, hub sensor) has no clock or LED of its own: its parent's.
+    """
+    family = Family(device.kind)
+    has = device.has_component
+    child = getattr(device, "parent", None) is not None
+    modules: list[Module] = []
+    if family is Family.STRIP:
+        modules.append(SmartStripRelay(device, "device"))
+    elif family is Family.LIGHT_STRIP:
+        modules.append(SmartLightStripLight(device, "light_strip"))
+    elif family is Family.BULB or (has("brightness") and family is not Family.SENSOR):
+        modules.append(SmartLight(device, "brightness"))
+    if family in (Family.PLUG, Family.WALL_SWITCH, Family.DIMMER, Family.OUTLET) or (
+        family is Family.STRIP and child
+    ):
+        modules.append(SmartRelay(device, "device"))
+    if has("energy_monitoring"):
+        modules.append(SmartEnergy(device, "energy_monitoring"))
+    if family is Family.SENSOR:
+        modules.append(SmartSensor(device, "device"))
+    if not child:
+        if has("led"):
+            modules.append(SmartLed(device, "led"))
+        if has("time"):
+            modules.append(SmartTime(device, "time"))
+    return modules
