@@ -153,7 +153,7 @@ def test_json_values_are_in_the_documented_units(signed: Kc) -> None:
 
 # Every command's human form: a table with units, never JSON, never a traceback.
 HUMAN: list[tuple[tuple[str, ...], Callable[[str], bool]]] = [
-    (("devices",), lambda out: "Kettle" in out and "11 devices, 10 online" in out),
+    (("devices",), lambda out: "Kettle" in out and "17 devices, 16 online" in out),
     (("info", "Fridge"), lambda out: "Wi-Fi signal" in out and " dBm" in out and " W" in out),
     (("on", "Hall lamp"), lambda out: "Hall lamp" in out and "on" in out),
     (("off", "Office strip", "-o", "5"), lambda out: "outlet 5 of Office strip" in out),

@@ -290,6 +290,8 @@ class Device:
         return new
 
     async def _set_on(self, on: bool, transition_ms: int | None) -> None:
+        if self.is_smart and not self.components and getattr(self, "parent", None) is None:
+            await self.update()  # listed but never read: learn what it is (or why it cannot be)
         light = self.modules.get(Module.Light)
         if light is not None:
             await light.set_on(on, transition_ms=transition_ms)

@@ -1,0 +1,328 @@
+"""SMART devices (Tapo, new Kasa) through the client, over real HTTP to a local cloud.
+
+Every capture in ../shared/fixtures/kasa-smart is hosted by one server; the client signs in both
+apps, lists each device once, types it from its ``component_nego``, and drives it; the values it
+shows are compared with what the device answers to a raw SMART request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from client_helpers import DEMO, MFA, Recorder, client
+from fault_proxy import FaultProxy
+
+from captures import smart_capture_files, smart_capture_params
+from kasacloud import (
+    Bulb,
+    Device,
+    Dimmer,
+    Hub,
+    KasaCloudError,
+    LightStrip,
+    Outlet,
+    Plug,
+    Sensor,
+    SmartUnavailableError,
+    Strip,
+    WallSwitch,
+)
+from kasacloud.client.cloud import merge_device_lists
+from kasacloud.protocol import assumptions, smart
+from kasacloud.protocol.signing import TAPO_APP
+from kasacloud.server import LocalCloud, ServerConfig
+
+pytestmark = pytest.mark.anyio
+
+NO_LIMITS = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+
+# The oracle: the kinds the fixtures' README gives each capture (not the code's rules).
+EXPECTED_CLASS: dict[str, type[Device]] = {
+    "P100": Plug, "P110": Plug, "P110M": Plug, "P115": Plug, "KP125M": Plug, "EP25": Plug,
+    "P125M": Plug, "P300": Strip, "P304M": Strip, "EP40M": Strip, "L530": Bulb, "L535": Bulb,
+    "L630": Bulb, "L510": Bulb, "L900": LightStrip, "L920": LightStrip, "L930": LightStrip,
+    "HS200": WallSwitch, "KS205": WallSwitch, "HS220": Dimmer, "KS225": Dimmer, "S500D": Dimmer,
+    "KS240": Strip, "H100": Hub, "KH100": Hub,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def capture_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """One server hosting every SMART capture, bound to the demo account only."""
+    seed = {"accounts": [{"email": DEMO[0], "password": DEMO[1], "devices": []}]}
+    data_dir = tmp_path_factory.mktemp("smart-client")
+    with LocalCloud(
+        seed=seed, data_dir=data_dir, config=NO_LIMITS, devices=smart_capture_files()
+    ) as running:
+        yield running
+
+
+async def _raw_result(device: Device, method: str, params: dict[str, Any] | None = None) -> Any:
+    answer = await device.raw({"method": method, "params": params or {}})
+    assert answer["error_code"] == 0, (method, answer)
+    return answer["result"]
+
+
+@pytest.mark.parametrize("path", smart_capture_params())
+async def test_every_capture_is_typed_and_driven(
+    path: Path | None, capture_cloud: LocalCloud
+) -> None:
+    if path is None:
+        pytest.fail("the SMART captures are missing (../shared/fixtures/kasa-smart)")
+    data = json.loads(await anyio.Path(path).read_text(encoding="utf-8"))
+    info = data["get_device_info"]
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        assert cloud.tapo_error is None
+        entry = next(
+            e
+            for e in await cloud.device_list()
+            if e["deviceModel"].startswith(info["model"]) and e["fwVer"] == info["fw_ver"]
+        )
+        device = await cloud.device(entry["deviceId"], update=True)
+        assert device.is_smart
+        assert type(device) is EXPECTED_CLASS[info["model"]]
+        assert device.components == {
+            c["id"]: c["ver_code"] for c in data["component_nego"]["component_list"]
+        }
+        live = await _raw_result(device, "get_device_info")
+        assert device.alias == smart.decode_text(live["nickname"]) == entry["alias"]
+
+        features = device.features
+        if "energy_monitoring" in device.components and not isinstance(device, Strip):
+            usage = await _raw_result(device, "get_energy_usage")
+            power = await _raw_result(device, "get_current_power")
+            assert features["current_power"].unit == "W"
+            assert features["today_energy"].unit == features["month_energy"].unit == "kWh"
+            assert features["current_power"].value == pytest.approx(power["current_power"], abs=1)
+            assert features["today_energy"].value == pytest.approx(
+                usage["today_energy"] / 1000, abs=0.002
+            )
+            assert features["month_energy"].value == pytest.approx(
+                usage["month_energy"] / 1000, abs=0.002
+            )
+            if "get_emeter_data" in data:
+                emeter = await _raw_result(device, "get_emeter_data")
+                assert features["voltage"].unit == "V"
+                assert features["voltage"].value == pytest.approx(emeter["voltage_mv"] / 1000)
+                assert features["current"].unit == "A"
+            else:
+                assert "voltage" not in features
+            days = await device.energy.get_daily()  # type: ignore[union-attr]
+            assert days
+            assert days[-1].energy_kwh == pytest.approx(features["today_energy"].value, abs=0.002)
+        if "device_on" in live:
+            assert features["state"].value is live["device_on"]
+            await features["state"].set_value(not live["device_on"])
+            after = await _raw_result(device, "get_device_info")
+            assert after["device_on"] is (not live["device_on"])
+            assert capture_cloud.device(device.device_id).is_on is (not live["device_on"])
+        if "led" in device.components:
+            led = await _raw_result(device, "get_led_info")
+            assert features["led"].value is (led["led_rule"] != "never")
+            await device.set_led(False)
+            assert (await _raw_result(device, "get_led_info"))["led_rule"] == "never"
+        await _check_light(device, data)
+        await _check_children(device, data, capture_cloud)
+
+
+async def _check_light(device: Device, data: dict[str, Any]) -> None:
+    components = device.components
+    if not isinstance(device, Bulb | Dimmer):
+        assert "brightness" not in device.features
+        return
+    if "brightness" in components or "light_strip" in components:
+        await device.set_brightness(37)
+        assert (await _raw_result(device, "get_device_info"))["brightness"] == 37
+        assert device.features["brightness"].value == 37
+    if "color" in components:
+        await device.set_hsv(120, 50, 40)
+        live = await _raw_result(device, "get_device_info")
+        assert (live["hue"], live["saturation"], live["brightness"]) == (120, 50, 40)
+        assert tuple(device.features["hsv"].value) == (120, 50, 40)
+    else:
+        assert "hsv" not in device.features
+    if "color_temperature" in components:
+        low, high = device.features["color_temp"].minimum, device.features["color_temp"].maximum
+        assert (low, high) == tuple(data["get_device_info"].get("color_temp_range", [2500, 6500]))
+        await device.set_color_temp(int(high))
+        assert (await _raw_result(device, "get_device_info"))["color_temp"] == int(high)
+    if isinstance(device, LightStrip) and "light_strip_lighting_effect" in components:
+        await device.set_effect({"enable": 0})
+        assert (await _raw_result(device, "get_lighting_effect"))["enable"] == 0
+
+
+async def _check_children(device: Device, data: dict[str, Any], cloud: LocalCloud) -> None:
+    captured = data.get("get_child_device_list", {}).get("child_device_list", [])
+    if not isinstance(device, Strip | Hub):
+        assert not captured
+        return
+    assert len(device.children) == len(captured)
+    listing = (await _raw_result(device, "get_child_device_list"))["child_device_list"]
+    by_id = {c["device_id"]: c for c in listing}
+    for child in device.children:
+        live = by_id[child.device_id]
+        assert child.parent is device
+        assert child.alias == smart.decode_text(live["nickname"])
+        if isinstance(device, Strip):
+            assert isinstance(child, Outlet)
+            assert child.features["state"].value is live["device_on"]
+        else:
+            assert isinstance(child, Sensor)
+            assert "state" not in child.features
+            for fid, key in (("temperature", "current_temp"), ("humidity", "current_humidity"),
+                             ("is_open", "open"), ("motion_detected", "detected"),
+                             ("battery_low", "at_low_battery")):  # fmt: skip
+                if key in live and fid in child.features:
+                    assert child.features[fid].value == live[key], fid
+            assert child.readings
+    if isinstance(device, Strip):
+        first = device.children[0]
+        was = first.is_on
+        await first.toggle()
+        hosted = cloud.device(device.device_id)
+        assert hosted.child(first.device_id).is_on is (not was)  # type: ignore[attr-defined]
+        await device.turn_off()
+        listing = (await _raw_result(device, "get_child_device_list"))["child_device_list"]
+        assert not any(c.get("device_on") for c in listing)
+        # per-outlet meters (P304M) ride along in the strip's one update
+        if any("energy_monitoring" in child.components for child in device.children):
+            assert all(c.features["current_power"].value is not None for c in device.children)
+
+
+async def test_an_update_is_one_round_trip_for_every_smart_device(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = [d for d in await cloud.devices() if d.is_smart]
+        assert {type(d) for d in devices} == {Plug, Strip, Bulb, LightStrip, Dimmer, Hub}
+        recorder = Recorder(cloud)
+        for device in devices:
+            before = len(recorder.requests)
+            await device.update()
+            sent = recorder.requests[before:]
+            assert len(sent) == 1, device.alias
+            assert sent[0].url.path == assumptions.TAPO_PASSTHROUGH_PATH
+            request = json.loads(json.loads(sent[0].content)["requestData"])
+            assert request["method"] == "multipleRequest"
+        hub = next(d for d in devices if isinstance(d, Hub))
+        assert {c.model for c in hub.children} >= {"T310", "T110"}
+        climate = next(c for c in hub.children if "temperature" in c.features)
+        assert climate.features["temperature"].unit == "°C"
+        assert climate.features["humidity"].unit == "%"
+        door = next(c for c in hub.children if "is_open" in c.features)
+        assert isinstance(door.features["is_open"].value, bool)
+
+
+async def test_one_login_signs_in_both_apps_and_logout_forgets_both(
+    local_cloud: LocalCloud,
+) -> None:
+    async with client(local_cloud.url) as cloud:
+        recorder = Recorder(cloud)
+        await cloud.login(*DEMO)
+        tapo = cloud.tapo_session
+        assert tapo is not None
+        assert tapo.tokens is not None
+        assert cloud.tokens is not None
+        assert tapo.tokens.token.reveal() != cloud.tokens.token.reveal()
+        logins = [r for r in recorder.requests if r.url.path.endswith("/login")]
+        assert len(logins) == 2
+        assert {json.loads(r.content)["appType"] for r in logins} == {
+            "Kasa_Android_Mix",
+            TAPO_APP.app_type,
+        }
+        assert set(cloud.token_store._tokens) == {cloud.url, f"tapo:{cloud.url}"}  # type: ignore[attr-defined]
+        await cloud.logout()
+        assert tapo.tokens is None
+        assert cloud.tokens is None
+
+
+async def test_one_verification_code_serves_both_apps(local_cloud: LocalCloud) -> None:
+    codes: list[str] = []
+
+    def read_code(_challenge: Any) -> str:
+        codes.append(local_cloud.mfa_codes(MFA[0])[-1])
+        return codes[-1]
+
+    async with client(local_cloud.url, mfa_callback=read_code) as cloud:
+        await cloud.login(*MFA)
+        assert len(codes) == 1  # the Tapo sign-in from the now bound terminal asked none
+        assert cloud.tapo_error is None
+        assert cloud.tapo_session is not None
+        assert cloud.tapo_session.tokens is not None
+
+
+async def test_a_failing_tapo_side_leaves_kasa_working_and_says_why(
+    local_cloud: LocalCloud, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Kasa-branded SMART hardware in the Kasa list too, so that it is listed without the Tapo side
+    monkeypatch.setattr(assumptions, "SMART_TYPES_IN_KASA_APP", ("SMART.KASA",))
+    with FaultProxy(local_cloud.url) as proxy:
+        proxy.plan = lambda body: "5xx" if TAPO_APP.app_type.encode() in body else "pass"
+        async with client(proxy.url) as cloud:
+            with caplog.at_level(logging.WARNING, logger="kasacloud.client"):
+                await cloud.login(*DEMO)
+                devices = {d.alias: d for d in await cloud.devices()}
+            assert isinstance(cloud.tapo_error, KasaCloudError)
+            assert "demo" not in str(cloud.tapo_error)  # no password in what is reported
+            assert any("Tapo sign-in failed" in r.getMessage() for r in caplog.records)
+            assert any("not listed" in r.getMessage() for r in caplog.records)
+            kettle = devices["Kettle"]
+            await kettle.turn_on()
+            assert kettle.is_on
+            assert "Coffee machine" not in devices  # only the Tapo app lists the P110
+            dimmer = next(d for d in devices.values() if d.model.startswith("KS225"))
+            assert dimmer.is_smart
+            for call in (dimmer.update, dimmer.turn_on):
+                with pytest.raises(SmartUnavailableError, match="Tapo sign-in failed"):
+                    await call()
+            with pytest.raises(SmartUnavailableError):
+                await dimmer.raw({"method": "get_device_info"})
+
+
+async def _tapo_entries(local_cloud: LocalCloud) -> list[dict[str, Any]]:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        assert cloud.tapo_session is not None
+        result = await cloud.tapo_session.call("getDeviceList")
+        return list(result["deviceList"])
+
+
+async def test_a_device_in_both_lists_is_listed_once_as_the_tapo_side_sees_it(
+    local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the other documented choice: Kasa-branded SMART hardware also in the Kasa app's list
+    monkeypatch.setattr(assumptions, "SMART_TYPES_IN_KASA_APP", ("SMART.KASA",))
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        kasa = (await cloud.session.call("getDeviceList"))["deviceList"]
+        assert any(e["deviceType"].startswith("SMART.KASA") for e in kasa)
+        entries = await cloud.device_list()
+        ids = [e["deviceId"] for e in entries]
+        assert len(ids) == len(set(ids))
+        dimmer = next(e for e in entries if e["deviceModel"].startswith("KS225"))
+        assert dimmer["alias"] == "Stairs dimmer"  # the Tapo entry, its base64 alias decoded
+        device = await cloud.device("Stairs dimmer", update=True)
+        assert isinstance(device, Dimmer)
+        assert device.is_smart
+        await device.set_brightness(20)
+        assert device.brightness == 20
+
+
+def test_merge_keeps_the_tapo_entry_and_every_device_once() -> None:
+    kasa = [{"deviceId": "A", "alias": "a"}, {"deviceId": "B", "alias": "kasa"}]
+    tapo = [{"deviceId": "B", "alias": "tapo"}, {"deviceId": "C", "alias": "c"}]
+    merged = merge_device_lists(kasa, tapo)
+    assert [(e["deviceId"], e["alias"]) for e in merged] == [("A", "a"), ("B", "tapo"), ("C", "c")]
+
+
+async def test_tapo_false_keeps_to_the_kasa_app(local_cloud: LocalCloud) -> None:
+    async with client(local_cloud.url, tapo=False) as cloud:
+        await cloud.login(*DEMO)
+        assert cloud.tapo_session is None
+        assert not any(d.is_smart for d in await cloud.devices())
