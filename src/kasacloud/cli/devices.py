@@ -23,6 +23,7 @@ from kasacloud.cli.session import (
 )
 from kasacloud.cli.settings import Settings
 from kasacloud.client import Device, Outlet
+from kasacloud.client.devices.view import readings
 
 
 def _state(row: dict[str, Any]) -> str:
@@ -62,6 +63,15 @@ def _outlets_text(row: dict[str, Any]) -> str:
     return ", ".join(f"{o['outlet']}:{o['alias']} {on_off(o['is_on'])}" for o in outlets) or "-"
 
 
+def _sensors_text(row: dict[str, Any]) -> str:
+    """A hub's sensors and their readings: ``Door: Open no, Battery low no; ...``."""
+    parts = []
+    for sensor in row.get("sensors") or []:
+        shown = ", ".join(f"{name} {text}" for name, text in readings(sensor["features"]))
+        parts.append(f"{sensor['alias']}: {shown or 'no readings'}")
+    return "; ".join(parts) or "-"
+
+
 def _light_text(row: dict[str, Any]) -> str:
     light = row.get("light") or {}
     parts = []
@@ -97,6 +107,7 @@ INFO_FIELDS = (
     Column("online", "Cloud", fmt=online),
     Column("is_on", "State", fmt=on_off),
     Column("outlets", "Outlets", compute=_outlets_text),
+    Column("sensors", "Sensors", compute=_sensors_text),
     Column("light", "Light", compute=_light_text),
     Column("energy", "Power", compute=_power_text),
     Column("energy", "Energy total", compute=_energy_total_text),
@@ -296,7 +307,8 @@ def _read_request(text: str | None) -> dict[str, Any]:
 async def raw(current: Settings, device: str, request: str | None, outlet: str | None) -> RawJSON:
     """Send a device command as JSON and print the device's JSON answer.
 
-    JSON is {module: {method: params}}, from the argument or stdin ('-' or left out).
+    JSON is {module: {method: params}} (SMART devices: {"method": ..., "params": {...}}), from
+    the argument or stdin ('-' or left out).
     The answer is printed as the device sent it, module errors included.
     """
     body = _read_request(request)

@@ -11,6 +11,7 @@ documented JSON entry (docs/cli.md); the dashboard renders the same fields.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,8 @@ class DeviceView:
     parent: tuple[str, str] | None = None
     """A strip outlet's strip: ``(id, alias)``."""
     outlets: tuple[DeviceView, ...] = ()
+    sensors: tuple[DeviceView, ...] = ()
+    """A hub's sensors, each with its readings as features."""
     features: tuple[dict[str, Any], ...] = field(default=())
     """Every feature, described with its value (``Feature.describe()``), most prominent first."""
 
@@ -114,7 +117,23 @@ class DeviceView:
         }
         if self.kind == "strip":
             data["outlets"] = [o.outlet_json() for o in self.outlets]
+        if self.kind == "hub":
+            data["sensors"] = [s.sensor_json() for s in self.sensors]
         return data
+
+    def readings(self) -> list[tuple[str, str]]:
+        """A sensor's readings for people: ``[("Temperature", "21.4 °C"), ("Open", "no")]``."""
+        return readings(self.features)
+
+    def sensor_json(self) -> dict[str, Any]:
+        """One entry of a hub's ``sensors``."""
+        return {
+            "id": self.id,
+            "alias": self.alias,
+            "model": self.model,
+            "online": self.online,
+            "features": [dict(f) for f in self.features],
+        }
 
     def outlet_json(self) -> dict[str, Any]:
         """One entry of a strip's ``outlets``."""
@@ -162,6 +181,8 @@ def view(device: Device) -> DeviceView:
     parent = getattr(device, "parent", None)
     index = getattr(device, "index", None)
     power = device.features.get("current_power")
+    children = tuple(view(child) for child in getattr(device, "children", ()))
+    hub = device.kind == "hub"
     return DeviceView(
         id=device.device_id,
         alias=device.alias,
@@ -173,8 +194,35 @@ def view(device: Device) -> DeviceView:
         has_energy=device.has_energy,
         power_w=power.value if (online and power is not None) else None,
         light=_light(device),
-        outlet=index + 1 if parent is not None and isinstance(index, int) else None,
+        outlet=(
+            index + 1
+            if parent is not None and isinstance(index, int) and parent.kind != "hub"
+            else None
+        ),
         parent=(parent.device_id, parent.alias) if parent is not None else None,
-        outlets=tuple(view(child) for child in getattr(device, "children", ())),
+        outlets=() if hub else children,
+        sensors=children if hub else (),
         features=tuple(f.describe() for f in features) if online else (),
     )
+
+
+def readings(features: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The readings among described features (``Feature.describe()``), as text for people.
+
+    The primary ones and ``battery_low``: ``[("Temperature", "21.4 °C"), ("Open", "no")]``.
+    """
+    shown = []
+    for f in features:
+        if f.get("category") != "primary" and f.get("id") != "battery_low":
+            continue
+        value = f.get("value")
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif value is None:
+            text = "-"
+        else:
+            precision = f.get("precision")
+            number = f"{value:.{precision}f}" if isinstance(precision, int) else f"{value:g}"
+            text = f"{number} {f['unit']}" if f.get("unit") else number
+        shown.append((str(f.get("name")), text))
+    return shown
