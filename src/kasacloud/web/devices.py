@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kasacloud.client import KasaCloud
+from kasacloud.client.devices.view import view as shared_view
 from kasacloud.client.errors import DeviceOfflineError, KasaCloudError, NotFoundError
 from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.web.messages import human_message
@@ -109,6 +110,9 @@ def _view(device: Any, error: Exception | None = None) -> DeviceView:
         # A strip that meters each outlet: the tile shows the sum, the charts the outlets' sum.
         view.has_energy = view.has_energy_history = any(o.has_energy for o in view.outlets)
         view.power_w = _power(device) if view.has_energy else None
+        return view
+    if view.kind == "hub":  # its sensors' readings, as the shared view describes them
+        view.sensors = [(s.name, s.readings()) for s in shared_view(device).sensors]
         return view
     if view.kind != "device":
         view.is_on = bool(device.is_on)

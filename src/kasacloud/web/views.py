@@ -19,6 +19,7 @@ KIND_LABELS = {
     "strip": "Power strip",
     "switch": "Wall switch",
     "dimmer": "Dimmer",
+    "hub": "Hub",
     "device": "Device",
 }
 
@@ -28,6 +29,7 @@ GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("plugs", "Plugs", frozenset({"plug"})),
     ("strips", "Power strips", frozenset({"strip"})),
     ("switches", "Switches and dimmers", frozenset({"switch", "dimmer"})),
+    ("sensors", "Hubs and sensors", frozenset({"hub"})),
     ("other", "Other devices", frozenset({"device"})),
 )
 
@@ -164,6 +166,8 @@ class DeviceView:
     has_energy_history: bool = False
     power_w: float | None = None
     outlets: list[OutletView] = field(default_factory=list)
+    sensors: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    """A hub's sensors: (name, [(reading, text)]), from the shared view's readings."""
     light: LightView | None = None
     error: str | None = None
     """A readable message when the device could not be read (other than being offline)."""
