@@ -34,6 +34,7 @@ from kasacloud import (
     WallSwitch,
 )
 from kasacloud.client.cloud import merge_device_lists
+from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.protocol import assumptions, smart
 from kasacloud.protocol.signing import TAPO_APP
 from kasacloud.server import LocalCloud, ServerConfig
@@ -326,3 +327,30 @@ async def test_tapo_false_keeps_to_the_kasa_app(local_cloud: LocalCloud) -> None
         await cloud.login(*DEMO)
         assert cloud.tapo_session is None
         assert not any(d.is_smart for d in await cloud.devices())
+
+
+async def test_both_sides_refresh_and_resume_from_the_token_store(local_cloud: LocalCloud) -> None:
+    store = MemoryTokenStore()
+    async with client(local_cloud.url, token_store=store) as cloud:
+        await cloud.login(*DEMO)
+        tapo = cloud.tapo_session
+        assert tapo is not None
+        assert tapo.tokens is not None
+        old = tapo.tokens.token.reveal()
+        coffee = await cloud.device("Coffee machine")
+        kettle = await cloud.device("Kettle")
+        local_cloud.clock.advance(31 * 24 * 3600)  # past the tokens' lifetime
+        await coffee.update()
+        await kettle.update()
+        assert tapo.stats.refreshes == 1
+        assert cloud.stats.refreshes == 1
+        assert tapo.tokens.token.reveal() != old
+        saved = store.load(f"tapo:{cloud.url}")
+        assert saved is not None
+        assert saved.token.reveal() == tapo.tokens.token.reveal()
+    async with client(local_cloud.url, token_store=store) as later:  # no password this time
+        devices = {d.alias: d for d in await later.devices()}
+        assert devices["Coffee machine"].is_smart
+        await devices["Coffee machine"].turn_on()
+        assert later.tapo_session is not None
+        assert later.tapo_session.stats.logins == 0
