@@ -354,3 +354,37 @@ async def test_both_sides_refresh_and_resume_from_the_token_store(local_cloud: L
         await devices["Coffee machine"].turn_on()
         assert later.tapo_session is not None
         assert later.tapo_session.stats.logins == 0
+
+
+async def test_a_hub_with_more_children_than_one_page_lists_them_all(tmp_path: Path) -> None:
+    files = smart_capture_files("H100*.json")
+    if not files:
+        pytest.fail("the SMART captures are missing (../shared/fixtures/kasa-smart)")
+    data = json.loads(files[0].read_text(encoding="utf-8"))
+    sensor = data["get_child_device_list"]["child_device_list"][1]  # the T315
+    components = data["get_child_device_component_list"]["child_component_list"][1]
+    count = 13  # more than the hub's page of ten
+    children = [{**sensor, "device_id": f"SCRUBBED_CHILD_DEVICE_ID_{i}"} for i in range(count)]
+    data["get_child_device_list"] = {"child_device_list": children, "start_index": 0, "sum": count}
+    data["get_child_device_component_list"] = {
+        "child_component_list": [{**components, "device_id": c["device_id"]} for c in children],
+        "start_index": 0,
+        "sum": count,
+    }
+    capture = tmp_path / "H100(EU)_1.0_big.json"
+    capture.write_text(json.dumps(data), encoding="utf-8")
+    seed = {"accounts": [{"email": DEMO[0], "password": DEMO[1], "devices": []}]}
+    async with (
+        LocalCloud(
+            seed=seed, data_dir=tmp_path / "data", config=NO_LIMITS, devices=[capture]
+        ) as server,
+        client(server.url) as cloud,
+    ):
+        await cloud.login(*DEMO)
+        [hub] = await cloud.devices(update=True)
+        assert isinstance(hub, Hub)
+        await hub.update()
+        assert len(hub.children) == count
+        assert len({c.device_id for c in hub.children}) == count
+        assert all(isinstance(c, Sensor) for c in hub.children)
+        assert all("temperature" in c.features for c in hub.children)

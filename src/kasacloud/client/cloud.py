@@ -173,13 +173,15 @@ class KasaCloud:
             request_data_as_string=request_data_as_string,
         )
         self._tapo: CloudSession | None = None
+        # the Tapo app is V2 only: a V1 client's default V1 host is not its entry
+        tapo_url = (
+            self.url if (protocol == "v2" or url or os.environ.get(URL_ENV)) else hosts.V2_URL
+        )
         if tapo:
             # the same account through the Tapo app: its own tokens (under their own key), the
             # same pool, in-flight bound and rate limiter; SMART calls are always V2
             self._tapo = CloudSession(
-                url=self.url
-                if protocol == "v2"
-                else (url or os.environ.get(URL_ENV) or hosts.V2_URL).rstrip("/"),
+                url=tapo_url,
                 protocol="v2",
                 app=TAPO_APP,
                 terminal_id=self._session.terminal_id,
@@ -357,8 +359,9 @@ class KasaCloud:
 
         The Kasa app's list, then the Tapo app's (its ``alias`` base64-decoded); a device in
         both is listed once, with the Tapo entry (``assumptions.DEVICE_LIST_DUPLICATE_WINS``).
-        When the Tapo side is not signed in or its list fails, a warning is logged and the Kasa
-        list is returned.
+        When the Tapo side is not signed in (or its session cannot be renewed), a warning is
+        logged and the Kasa list is returned; other failures (timeouts, rate limits) raise as
+        the Kasa list's would.
         """
         entries = _entries(await self._session.call("getDeviceList"))
         tapo = self._tapo
@@ -373,8 +376,10 @@ class KasaCloud:
             return entries
         try:
             smart_entries = [_decoded(e) for e in _entries(await tapo.call("getDeviceList"))]
-        except E.KasaCloudError as exc:
-            logger.warning("the Tapo device list failed (%s): SMART devices are not listed", exc)
+        except E.AuthenticationError as exc:
+            # the Tapo session died and cannot be renewed: Kasa devices go on, the reason is kept
+            tapo.unavailable = exc
+            logger.warning("SMART (Tapo) devices are not listed: %s", exc)
             return entries
         return merge_device_lists(entries, smart_entries)
 
@@ -441,6 +446,7 @@ class KasaCloud:
         device = from_cloud(session, entry, None, probe.components)
         device.smart_child_components = probe.smart_child_components
         absorb_smart(device, requests, answer)
+        await device._more_smart_children()  # a hub with more than a page of sensors
         if update:
             sent = {r["method"] for r in requests}
             if any(r["method"] not in sent for r in update_requests(device)):

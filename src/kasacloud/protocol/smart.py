@@ -34,6 +34,9 @@ MULTIPLE_REQUEST: Final = "multipleRequest"
 CONTROL_CHILD: Final = "control_child"
 COMPONENT_NEGO: Final = "component_nego"
 
+MAX_CHILD_PAGES: Final = 10
+"""The most further pages of ``get_child_device_list`` a client reads (a hub pages by ten)."""
+
 DEVICE_TYPE_PREFIX: Final = "SMART."
 """Every SMART ``deviceType`` starts with this (``SMART.TAPOPLUG``, ``SMART.KASAHUB`` ...)."""
 

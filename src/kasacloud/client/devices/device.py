@@ -465,6 +465,43 @@ class Device:
                 children.append(child)
         setattr(self, "children", children)  # noqa: B010 (the Strip's and the Hub's own list)
 
+    async def _more_smart_children(self) -> None:
+        """Read the child list's further pages (a hub answers ten children a page)."""
+        from kasacloud.client.devices.smart import CHILD_LIST
+
+        for _ in range(S.MAX_CHILD_PAGES):
+            have = len(self.smart_child_infos)
+            if self.smart_child_total <= have:
+                break
+            page = await self.smart_call(CHILD_LIST, {"start_index": have})
+            more = [dict(i) for i in page.get("child_device_list") or [] if isinstance(i, Mapping)]
+            if not more:
+                break
+            self.smart_child_infos += more
+        if not self.smart_child_infos:
+            return
+        await self._more_smart_child_components()
+        self.sync_smart_children()
+        for child in getattr(self, "children", ()):
+            if not child.components and child.device_id in self.smart_child_components:
+                child.components = self.smart_child_components[child.device_id]
+                child._build()
+            child.refresh_features()
+
+    async def _more_smart_child_components(self) -> None:
+        from kasacloud.client.devices.smart import CHILD_COMPONENTS
+
+        for _ in range(S.MAX_CHILD_PAGES):
+            known = self.smart_child_components
+            if all(str(i.get("device_id")) in known for i in self.smart_child_infos):
+                return
+            page = await self.smart_call(CHILD_COMPONENTS, {"start_index": len(known)})
+            items = [i for i in page.get("child_component_list") or [] if isinstance(i, Mapping)]
+            if not items:
+                return
+            for item in items:
+                known[str(item.get("device_id"))] = families.component_ids(item)
+
     def smart_child_info(self, child_id: str) -> dict[str, Any]:
         """The live info of one SMART child (a new empty dict when unknown)."""
         for info in self.smart_child_infos:
@@ -508,6 +545,7 @@ class Device:
             requests = update_requests(self)
             batch = S.smart_request(S.MULTIPLE_REQUEST, {"requests": requests})
             absorb(self, requests, await self.smart_request(batch))
+            await self._more_smart_children()
             return
         request = self.update_query()
         self.absorb_update(await self.request(request), request)

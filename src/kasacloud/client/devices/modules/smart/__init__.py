@@ -56,9 +56,7 @@ def smart_modules(device: Device) -> list[Module]:
         modules.append(SmartLightStripLight(device, "light_strip"))
     elif family is Family.BULB or (has("brightness") and family is not Family.SENSOR):
         modules.append(SmartLight(device, "brightness"))
-    if family in (Family.PLUG, Family.WALL_SWITCH, Family.DIMMER, Family.OUTLET) or (
-        family is Family.STRIP and child
-    ):
+    if family in (Family.PLUG, Family.WALL_SWITCH, Family.DIMMER, Family.OUTLET):
         modules.append(SmartRelay(device, "device"))
     if has("energy_monitoring"):
         modules.append(SmartEnergy(device, "energy_monitoring"))
