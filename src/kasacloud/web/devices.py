@@ -11,11 +11,12 @@ import asyncio
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from kasacloud.client import KasaCloud
-from kasacloud.client.errors import DeviceOfflineError, KasaCloudError, NotFoundError
+from kasacloud.client import Bulb, Device, Dimmer, KasaCloud, Strip
+from kasacloud.client.devices.modules import Energy
+from kasacloud.client.errors import DeviceOfflineError, KasaCloudError, MfaChallenge, NotFoundError
 from kasacloud.client.tokens import MemoryTokenStore
+from kasacloud.web.errors import DeviceLacks
 from kasacloud.web.messages import human_message
 from kasacloud.web.sessions import WebSession
 from kasacloud.web.views import DeviceView, LightView, OutletView
@@ -34,17 +35,17 @@ def new_client(cloud_url: str | None, protocol: str | None) -> KasaCloud:
     )
 
 
-async def login(client: Any, email: str, password: str) -> None:
+async def login(client: KasaCloud, email: str, password: str) -> None:
     """First sign-in step; raises ``VerificationRequired`` when a code is needed."""
     await client.login(email, password)
 
 
-async def verify_login(client: Any, challenge: Any, code: str) -> None:
+async def verify_login(client: KasaCloud, challenge: MfaChallenge, code: str) -> None:
     """Second sign-in step, with the code the user received."""
     await client.verify_login(challenge, code)
 
 
-async def close_client(client: Any) -> None:
+async def close_client(client: KasaCloud) -> None:
     """Forget a client's tokens and close its connections."""
     try:
         await client.logout()
@@ -58,27 +59,46 @@ async def close_client(client: Any) -> None:
 _KINDS = {"wall_switch": "switch", "light_strip": "lightstrip"}
 
 
-def _kind(device: Any) -> str:
+def _kind(device: Device) -> str:
     kind = str(getattr(device, "kind", "device"))
     return _KINDS.get(kind, kind)
 
 
-def _cache(session: WebSession) -> dict[str, Any]:
+def _cache(session: WebSession) -> dict[str, Device]:
     return session.devices
+
+
+def _client(session: WebSession) -> KasaCloud:
+    if session.client is None:  # the ``signed_in`` check comes first: this is a bug
+        raise RuntimeError("the session is not signed in")
+    return session.client
+
+
+def _known(session: WebSession, device_id: str) -> Device | None:
+    """A device (or an outlet of a strip) the session has seen, by id."""
+    cache = _cache(session)
+    if device_id in cache:
+        return cache[device_id]
+    for device in cache.values():
+        if isinstance(device, Strip):
+            for outlet in device.children:
+                if outlet.device_id == device_id:
+                    return outlet
+    return None
 
 
 def name_of(session: WebSession, device_id: str) -> str | None:
     """The name of a device the session has seen (for messages), or ``None``."""
-    device = _cache(session).get(device_id)
-    return None if device is None else str(device.alias)
+    device = _known(session, device_id)
+    return None if device is None else device.alias
 
 
-def _power(device: Any) -> float | None:
+def _power(device: Device) -> float | None:
     reading = device.realtime
     return None if reading is None else reading.power_w
 
 
-def _view(device: Any, error: Exception | None = None) -> DeviceView:
+def _view(device: Device, error: Exception | None = None) -> DeviceView:
     """Read a device (after ``update()``, or after ``error`` from it) into a view."""
     view = DeviceView(
         id=device.device_id,
@@ -95,7 +115,7 @@ def _view(device: Any, error: Exception | None = None) -> DeviceView:
         return view
     if not view.online:
         return view
-    if view.kind == "strip":
+    if isinstance(device, Strip):
         for child in device.children:
             view.outlets.append(
                 OutletView(
@@ -115,7 +135,7 @@ def _view(device: Any, error: Exception | None = None) -> DeviceView:
     if device.has_energy and device.realtime is not None:
         view.has_energy = view.has_energy_history = True
         view.power_w = _power(device)
-    if view.kind in {"bulb", "lightstrip"}:
+    if isinstance(device, Bulb):
         temp_range = device.color_temp_range_k or (0, 0)
         hsv = device.hsv
         view.light = LightView(
@@ -129,7 +149,7 @@ def _view(device: Any, error: Exception | None = None) -> DeviceView:
             temp_min_k=temp_range[0],
             temp_max_k=temp_range[1],
         )
-    elif view.kind == "dimmer":
+    elif isinstance(device, Dimmer):
         view.light = LightView(
             is_dimmable=True,
             is_color=False,
@@ -145,7 +165,7 @@ def _view(device: Any, error: Exception | None = None) -> DeviceView:
     return view
 
 
-async def _read(device: Any) -> DeviceView:
+async def _read(device: Device) -> DeviceView:
     if not device.is_online:
         return _view(device)
     try:
@@ -167,7 +187,7 @@ async def read_all(session: WebSession) -> list[DeviceView]:
     A device that fails to answer becomes an offline or "not responding" view; only errors about
     the account itself (an expired session, the cloud unreachable) propagate.
     """
-    client = session.client
+    client = _client(session)
     entries = await client.device_list()
     listed = {str(e.get("deviceId")): e.get("status") == 1 for e in entries}
     cache = _cache(session)
@@ -181,26 +201,21 @@ async def read_all(session: WebSession) -> list[DeviceView]:
     return list(await asyncio.gather(*(_read(d) for d in ordered)))
 
 
-async def _device(session: WebSession, device_id: str) -> Any:
-    cache = _cache(session)
-    if device_id not in cache:
-        cache.update({d.device_id: d for d in await session.client.devices()})
-    try:
-        return cache[device_id]
-    except KeyError:
-        raise NotFoundError(None, f"no device {device_id}") from None
+async def _device(session: WebSession, device_id: str) -> Device:
+    """The device (or outlet) with this id; raises ``NotFoundError`` when there is none."""
+    device = _known(session, device_id)
+    if device is None:
+        cache = _cache(session)
+        cache.update({d.device_id: d for d in await _client(session).devices()})
+        device = _known(session, device_id)
+    if device is None:
+        raise NotFoundError(None, f"no device {device_id}")
+    return device
 
 
 async def read_one(session: WebSession, device_id: str) -> DeviceView:
     """One device, updated."""
     return await _read(await _device(session, device_id))
-
-
-def describe_invalid(session: WebSession, device_id: str, error: Exception) -> str:
-    """The message for a value the device (or the form) cannot take."""
-    name = name_of(session, device_id) or "The device"
-    detail = getattr(error, "message", None) or str(error)
-    return f"“{name}” cannot take that value: {detail}."
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -213,7 +228,8 @@ async def switch(
     device = await _device(session, device_id)
     target = device
     if outlet_id is not None:
-        matches = [c for c in device.children if c.device_id == outlet_id]
+        children = device.children if isinstance(device, Strip) else []
+        matches = [c for c in children if c.device_id == outlet_id]
         if not matches:
             raise NotFoundError(None, f"no outlet {outlet_id}")
         target = matches[0]
@@ -235,11 +251,14 @@ async def set_light(
 ) -> None:
     """Set a light's (or a dimmer's) brightness, colour or colour temperature."""
     device = await _device(session, device_id)
-    kind = _kind(device)
-    if kind not in {"bulb", "lightstrip", "dimmer"}:
-        raise ValueError("it is not a light")
-    if (hue_saturation is not None or color_temp_k is not None) and kind == "dimmer":
-        raise ValueError("a dimmer has only brightness")
+    if isinstance(device, Dimmer):
+        if hue_saturation is not None or color_temp_k is not None:
+            raise DeviceLacks("is a dimmer: it has only brightness")
+        if brightness is not None:
+            await device.set_brightness(brightness)
+        return
+    if not isinstance(device, Bulb):
+        raise DeviceLacks("is not a light")
     if hue_saturation is not None:
         await device.set_hsv(*hue_saturation)
     if color_temp_k is not None:
@@ -262,14 +281,14 @@ class EnergyPoint:
     energy_kwh: float
 
 
-def _meters(device: Any) -> list[Any]:
-    if _kind(device) == "strip":
+def _meters(device: Device) -> list[Energy]:
+    if isinstance(device, Strip):
         # A strip meters each outlet (the query needs the outlet's context): add them up.
-        return [child.energy for child in device.children if child.has_energy]
-    return [device.energy] if device.has_energy else []
+        return [child.energy for child in device.children if child.energy and child.has_energy]
+    return [device.energy] if device.energy and device.has_energy else []
 
 
-def _today(device: Any) -> dt.date:
+def _today(device: Device) -> dt.date:
     # The device's own date, when it told us: history is kept in device time, which for a
     # simulated device can be far from ours.
     when = device.time
@@ -285,7 +304,7 @@ async def energy_history(session: WebSession, device_id: str, period: str) -> li
     device = await _device(session, device_id)
     meters = _meters(device)
     if not meters:
-        raise ValueError("has no energy meter")
+        raise DeviceLacks("has no energy meter")
     today = _today(device)
     totals: dict[str, float] = {}
     if period == "days":
