@@ -37,6 +37,8 @@ def create_app(
     secure_cookies: bool = False,
     max_anonymous_sessions: int = 1000,
     max_signed_in_sessions: int = 200,
+    price_per_kwh: float | None = None,
+    currency: str = "",
 ) -> Starlette:
     """Build the dashboard as an ASGI application.
 
@@ -55,6 +57,9 @@ def create_app(
         max_signed_in_sessions: how many sessions holding a client (signed in, or waiting for a
             verification code) are kept, separately, so that anonymous visits can never push a
             signed-in session out.
+        price_per_kwh: the price of a kWh, for the cost shown beside energy totals (``None``: no
+            cost shown).
+        currency: the currency's code or sign, shown after a cost (``"EUR"``, ``"€"``).
 
     >>> app = create_app("http://127.0.0.1:8600")
     >>> sorted(r.path for r in app.routes)[:3]
@@ -68,6 +73,8 @@ def create_app(
         secure_cookies=secure_cookies,
         max_anonymous_sessions=max_anonymous_sessions,
         max_signed_in_sessions=max_signed_in_sessions,
+        price_per_kwh=price_per_kwh,
+        currency=currency,
     )
 
     @contextlib.asynccontextmanager

@@ -19,13 +19,15 @@ from kasacloud.client.errors import TokenExpiredError
 from kasacloud.web import devices as device_ops
 from kasacloud.web.auth import csrf_form, signed_in
 from kasacloud.web.dashboard import dashboard_of, wants_json
-from kasacloud.web.errors import InvalidInput, InvalidValue
+from kasacloud.web.errors import DeviceLacks, InvalidInput, InvalidValue
 from kasacloud.web.handlers import back_path, log_error
 from kasacloud.web.messages import human_message
+from kasacloud.web.rule_forms import parse_rule
 from kasacloud.web.sessions import WebSession
 from kasacloud.web.views import group_devices, hex_to_hue_saturation, summary_text
 
-Action = Callable[[WebSession, str, FormData], Awaitable[None]]
+Action = Callable[[WebSession, str, FormData], Awaitable[str | None]]
+"""A device action: does its work, returns the message to show (or ``None``)."""
 
 
 @signed_in
@@ -69,23 +71,39 @@ async def tile(request: Request, session: WebSession) -> Response:
 
 
 async def device_action(request: Request, session: WebSession, action: Action) -> Response:
-    """Run a state-changing action on a device: CSRF check, the action, the fresh tile."""
+    """Run a state-changing action on a device: CSRF check, the action, the fresh HTML.
+
+    The HTML is the device's tile, or its device page's panel when the form says ``view=page``;
+    a plain form is sent back to ``back`` (a path of ours) with the action's message.
+    """
     form = await csrf_form(request, session)
     device_id = request.path_params["device_id"]
     request.state.device_id = device_id
     request.state.back = form.get("back")
-    dashboard = dashboard_of(request)
+    on_page = form.get("view") == "page"
 
     async def redraw() -> str:
-        return dashboard.tile_html(request, session, await device_ops.read_one(session, device_id))
+        if on_page:
+            return await panel_html(request, session, device_id)
+        view = await device_ops.read_one(session, device_id)
+        return dashboard_of(request).tile_html(request, session, view)
 
     request.state.redraw = redraw
-    await action(session, device_id, form)
+    message = await action(session, device_id, form)
     if not wants_json(request):
+        if message:
+            session.flash.append(("info", message))
         return RedirectResponse(back_path(request), status_code=303)
     view = await device_ops.read_one(session, device_id)
-    return JSONResponse(
-        {"device": view.to_json(), "html": dashboard.tile_html(request, session, view)}
+    payload = {"device": view.to_json(), "html": await redraw(), "message": message}
+    return JSONResponse(payload)
+
+
+async def panel_html(request: Request, session: WebSession, device_id: str) -> str:
+    """The device page's live part (state, controls, features, rules, details)."""
+    detail = await device_ops.read_detail(session, device_id)
+    return dashboard_of(request).fragment(
+        request, "_device_panel.html", p=detail, csrf_token=session.csrf_token
     )
 
 
@@ -111,6 +129,7 @@ async def toggle(request: Request, session: WebSession) -> Response:
         await device_ops.switch(
             session, device_id, on=on, outlet_id=str(outlet) if outlet else None
         )
+        return None
 
     return await device_action(request, session, act)
 
@@ -136,6 +155,143 @@ async def light(request: Request, session: WebSession) -> Response:
             hue_saturation=hue_saturation,
             color_temp_k=temp,
         )
+        return None
+
+    return await device_action(request, session, act)
+
+
+@signed_in
+async def device_page(request: Request, session: WebSession) -> Response:
+    """``GET /devices/{id}``: the device page (also for a strip's outlet); 404 when not ours."""
+    device_id = request.path_params["device_id"]
+    request.state.device_id = device_id
+    detail = await device_ops.read_detail(session, device_id)
+    dashboard = dashboard_of(request)
+    return dashboard.render(
+        request, "device.html", {"p": detail, "poll_ms": dashboard.poll_ms}, session=session
+    )
+
+
+@signed_in
+async def panel(request: Request, session: WebSession) -> Response:
+    """``GET /devices/{id}/panel``: the device page's live part (the script swaps it in)."""
+    device_id = request.path_params["device_id"]
+    request.state.device_id = device_id
+    return HTMLResponse(await panel_html(request, session, device_id))
+
+
+@signed_in
+async def set_feature(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/features/{feature}``: ``value=`` (``true``/``false``, a number)."""
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        value = form.get("value")
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput("Give the new value in the form field “value”.")
+        await device_ops.set_feature(session, device_id, request.path_params["feature"], value)
+        return None
+
+    return await device_action(request, session, act)
+
+
+@signed_in
+async def rename(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/rename``: ``name=``; ``confirm=yes`` to take a name in use."""
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        name = form.get("name")
+        if not isinstance(name, str):
+            raise InvalidInput("Give the new name in the form field “name”.")
+        confirmed = str(form.get("confirm") or "").lower() in {"yes", "on", "true", "1"}
+        await device_ops.rename(session, device_id, name, confirmed=confirmed)
+        return f"Renamed to “{name.strip()}”."
+
+    return await device_action(request, session, act)
+
+
+@signed_in
+async def reboot_page(request: Request, session: WebSession) -> Response:
+    """``GET /devices/{id}/reboot``: "Reboot this device?", the confirmation."""
+    device_id = request.path_params["device_id"]
+    request.state.device_id = device_id
+    detail = await device_ops.read_detail(session, device_id)
+    if not detail.can_reboot:
+        raise DeviceLacks("is an outlet: reboot its strip, from the strip's page")
+    return dashboard_of(request).render(request, "reboot.html", {"p": detail}, session=session)
+
+
+@signed_in
+async def reboot(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/reboot``: ``confirm=yes`` (from the confirmation page)."""
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        if form.get("confirm") != "yes":
+            raise InvalidInput("A reboot needs confirming: send confirm=yes.")
+        await device_ops.reboot(session, device_id)
+        name = device_ops.name_of(session, device_id) or "The device"
+        return f"“{name}” is rebooting: it is offline for a minute or so."
+
+    return await device_action(request, session, act)
+
+
+def _rule_kind(request: Request) -> str:
+    kind = str(request.path_params["kind"])
+    if kind not in device_ops.RULE_KINDS:
+        raise InvalidInput(f"“{kind[:20]}” is not a kind of rule: schedule, countdown or away.")
+    return kind
+
+
+_RULE_NOUN = {"schedule": "Schedule", "countdown": "Timer", "away": "Away-mode rule"}
+
+
+@signed_in
+async def add_rule(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/rules/{kind}``: a new schedule, countdown or away rule."""
+    kind = _rule_kind(request)
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        await device_ops.add_rule(session, device_id, kind, parse_rule(kind, form))
+        return f"{_RULE_NOUN[kind]} added."
+
+    return await device_action(request, session, act)
+
+
+@signed_in
+async def edit_rule(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/rules/{kind}/{rule}``: the rule, changed."""
+    kind = _rule_kind(request)
+    rule_id = str(request.path_params["rule"])
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        await device_ops.edit_rule(session, device_id, kind, rule_id, parse_rule(kind, form))
+        return f"{_RULE_NOUN[kind]} saved."
+
+    return await device_action(request, session, act)
+
+
+@signed_in
+async def enable_rule(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/rules/{kind}/{rule}/enable``: ``enabled=true|false``."""
+    kind = _rule_kind(request)
+    rule_id = str(request.path_params["rule"])
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        enabled = device_ops.parse_bool(str(form.get("enabled") or ""), "“enabled”")
+        await device_ops.set_rule_enabled(session, device_id, kind, rule_id, enabled)
+        return f"{_RULE_NOUN[kind]} {'enabled' if enabled else 'disabled'}."
+
+    return await device_action(request, session, act)
+
+
+@signed_in
+async def delete_rule(request: Request, session: WebSession) -> Response:
+    """``POST /api/devices/{id}/rules/{kind}/{rule}/delete``."""
+    kind = _rule_kind(request)
+    rule_id = str(request.path_params["rule"])
+
+    async def act(session: WebSession, device_id: str, form: FormData) -> str | None:
+        await device_ops.delete_rule(session, device_id, kind, rule_id)
+        return f"{_RULE_NOUN[kind]} deleted."
 
     return await device_action(request, session, act)
 
@@ -146,5 +302,15 @@ routes = [
     Route("/api/devices/{device_id}/toggle", toggle, methods=["POST"]),
     Route("/api/devices/{device_id}/light", light, methods=["POST"]),
     Route("/devices/{device_id}/tile", tile),
+    Route("/devices/{device_id}", device_page),
+    Route("/devices/{device_id}/panel", panel),
+    Route("/devices/{device_id}/reboot", reboot_page),
+    Route("/api/devices/{device_id}/features/{feature}", set_feature, methods=["POST"]),
+    Route("/api/devices/{device_id}/rename", rename, methods=["POST"]),
+    Route("/api/devices/{device_id}/reboot", reboot, methods=["POST"]),
+    Route("/api/devices/{device_id}/rules/{kind}", add_rule, methods=["POST"]),
+    Route("/api/devices/{device_id}/rules/{kind}/{rule}", edit_rule, methods=["POST"]),
+    Route("/api/devices/{device_id}/rules/{kind}/{rule}/enable", enable_rule, methods=["POST"]),
+    Route("/api/devices/{device_id}/rules/{kind}/{rule}/delete", delete_rule, methods=["POST"]),
 ]
 """The device routes."""

@@ -9,17 +9,50 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import contextlib
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from kasacloud.client import Bulb, Device, Dimmer, KasaCloud, Strip
-from kasacloud.client.devices.modules import Energy
-from kasacloud.client.errors import DeviceOfflineError, KasaCloudError, MfaChallenge, NotFoundError
+from kasacloud.client import Bulb, Device, Dimmer, KasaCloud, Outlet, Strip
+from kasacloud.client.devices.modules import (
+    AwayRule,
+    CountdownRule,
+    Energy,
+    Rule,
+    Rules,
+    ScheduleRule,
+)
+from kasacloud.client.errors import (
+    DeviceError,
+    DeviceOfflineError,
+    KasaCloudError,
+    MfaChallenge,
+    NotFoundError,
+)
 from kasacloud.client.tokens import MemoryTokenStore
-from kasacloud.web.errors import DeviceLacks
+from kasacloud.protocol import commands as C
+from kasacloud.protocol.errors import DEVICE_METHOD_NOT_SUPPORTED, DEVICE_MODULE_NOT_SUPPORTED
+from kasacloud.web.errors import DeviceLacks, InvalidInput, NameTaken
 from kasacloud.web.messages import human_message
 from kasacloud.web.sessions import WebSession
-from kasacloud.web.views import DeviceView, LightView, OutletView
+from kasacloud.web.views import (
+    DeviceDetail,
+    DeviceView,
+    FeatureView,
+    LightView,
+    OutletView,
+    RuleGroup,
+    RuleView,
+    clock_text,
+    days_text,
+    duration_text,
+)
+
+UNSUPPORTED_CODES = (DEVICE_MODULE_NOT_SUPPORTED, DEVICE_METHOD_NOT_SUPPORTED)
+ALIAS_MAX = 31
+"""The longest name a device takes (the library checks it too)."""
 
 DAYS_SHOWN = 30
 MONTHS_SHOWN = 12
@@ -113,8 +146,12 @@ def _view(device: Device, error: Exception | None = None) -> DeviceView:
     if error is not None:
         view.error = human_message(error, device_name=view.name)
         return view
+    if isinstance(device, Outlet):
+        view.parent_id = device.parent.device_id
+        view.name = device.alias or f"Outlet {device.index + 1}"
     if not view.online:
         return view
+    view.led = device.led
     if isinstance(device, Strip):
         for child in device.children:
             view.outlets.append(
@@ -295,11 +332,47 @@ def _today(device: Device) -> dt.date:
     return when.date() if isinstance(when, dt.datetime) else dt.date.today()
 
 
-async def energy_history(session: WebSession, device_id: str, period: str) -> list[EnergyPoint]:
-    """The last 30 days (``period="days"``) or 12 months (``"months"``) of energy, oldest first.
+@dataclass(frozen=True, slots=True)
+class EnergyHistory:
+    """The bars of one energy chart and what they cover."""
 
-    Days or months the device has no record of count as 0 kWh, so the chart has no gaps. For a
-    strip that meters each outlet, the figures are the outlets' sum.
+    period: str
+    """``days`` or ``months``."""
+    key: str
+    """What is shown: ``last-30-days``, ``last-12-months``, ``2026-03`` (its days), ``2026``."""
+    title: str
+    """``"Last 30 days (3 Nov – 2 Dec 2026)"``, ``"March 2026"``, ``"2026"``."""
+    points: list[EnergyPoint]
+    today: dt.date
+
+
+def _day_point(date: dt.date, value: float) -> EnergyPoint:
+    title = f"{date.day} {calendar.month_name[date.month]} {date.year}: {value:.3f} kWh"
+    # The short label says the month: "3 Nov" (a day number alone is ambiguous across months).
+    return EnergyPoint(
+        date.isoformat(), f"{date.day} {calendar.month_abbr[date.month]}", title, value
+    )
+
+
+def _month_point(year: int, month: int, value: float) -> EnergyPoint:
+    title = f"{calendar.month_name[month]} {year}: {value:.3f} kWh"
+    return EnergyPoint(f"{year:04d}-{month:02d}", calendar.month_abbr[month], title, value)
+
+
+async def energy_history(
+    session: WebSession,
+    device_id: str,
+    period: str,
+    *,
+    year: int | None = None,
+    month: int | None = None,
+) -> EnergyHistory:
+    """Energy per day or per month, oldest first.
+
+    ``period="days"``: the last 30 days, or every day of ``year``-``month`` (up to today);
+    ``period="months"``: the last 12 months, or every month of ``year`` (up to this month). Days
+    or months the device has no record of count as 0 kWh, so the chart has no gaps. For a strip
+    that meters each outlet, the figures are the outlets' sum. "Today" is the device's date.
     """
     device = await _device(session, device_id)
     meters = _meters(device)
@@ -308,36 +381,444 @@ async def energy_history(session: WebSession, device_id: str, period: str) -> li
     today = _today(device)
     totals: dict[str, float] = {}
     if period == "days":
-        first = today - dt.timedelta(days=DAYS_SHOWN - 1)
-        months = sorted({(first.year, first.month), (today.year, today.month)})
+        if year is not None and month is not None:
+            first = dt.date(year, month, 1)
+            if first > today:
+                raise InvalidInput(f"{calendar.month_name[month]} {year} has not begun yet.")
+            last = min(dt.date(year, month, calendar.monthrange(year, month)[1]), today)
+            key, title = f"{year:04d}-{month:02d}", f"{calendar.month_name[month]} {year}"
+        else:
+            first, last = today - dt.timedelta(days=DAYS_SHOWN - 1), today
+            key = "last-30-days"
+            title = f"Last 30 days ({first:%-d %b} – {last:%-d %b %Y})"
+        months = sorted({(first.year, first.month), (last.year, last.month)})
         for meter in meters:
-            for year, month in months:
-                for day in await meter.get_daily(year, month):
-                    key = day.date.isoformat()
-                    totals[key] = totals.get(key, 0.0) + day.energy_kwh
-        points = []
-        for offset in range(DAYS_SHOWN):
-            date = first + dt.timedelta(days=offset)
-            key = date.isoformat()
-            value = totals.get(key, 0.0)
-            title = f"{date.day} {calendar.month_name[date.month]} {date.year}: {value:.3f} kWh"
-            points.append(EnergyPoint(key, str(date.day), title, value))
-        return points
-    years = sorted({today.year - 1, today.year})
+            for y, m in months:
+                for day in await meter.get_daily(y, m):
+                    totals[day.date.isoformat()] = (
+                        totals.get(day.date.isoformat(), 0.0) + day.energy_kwh
+                    )
+        count = (last - first).days + 1
+        dates = [first + dt.timedelta(days=offset) for offset in range(count)]
+        points = [_day_point(d, totals.get(d.isoformat(), 0.0)) for d in dates]
+        return EnergyHistory("days", key, title, points, today)
+    if year is not None:
+        if year > today.year:
+            raise InvalidInput(f"{year} has not begun yet.")
+        keys = [(year, m) for m in range(1, 13) if (year, m) <= (today.year, today.month)]
+        key, title = f"{year:04d}", str(year)
+    else:
+        y, m = today.year, today.month
+        keys = []
+        for _ in range(MONTHS_SHOWN):
+            keys.append((y, m))
+            y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        keys.reverse()
+        key = "last-12-months"
+        title = (
+            f"Last 12 months ({calendar.month_abbr[keys[0][1]]} {keys[0][0]} – "
+            f"{calendar.month_abbr[keys[-1][1]]} {keys[-1][0]})"
+        )
     for meter in meters:
-        for year in years:
-            for entry in await meter.get_monthly(year):
-                key = f"{entry.year:04d}-{entry.month:02d}"
-                totals[key] = totals.get(key, 0.0) + entry.energy_kwh
-    points = []
-    year, month = today.year, today.month
-    keys = []
-    for _ in range(MONTHS_SHOWN):
-        keys.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    for year, month in reversed(keys):
-        key = f"{year:04d}-{month:02d}"
-        value = totals.get(key, 0.0)
-        title = f"{calendar.month_name[month]} {year}: {value:.3f} kWh"
-        points.append(EnergyPoint(key, calendar.month_abbr[month], title, value))
-    return points
+        for y in sorted({y for y, _ in keys}):
+            for entry in await meter.get_monthly(y):
+                k = f"{entry.year:04d}-{entry.month:02d}"
+                totals[k] = totals.get(k, 0.0) + entry.energy_kwh
+    points = [_month_point(y, m, totals.get(f"{y:04d}-{m:02d}", 0.0)) for y, m in keys]
+    return EnergyHistory("months", key, title, points, today)
+
+
+# -- the device page -----------------------------------------------------------------------------
+
+
+def features_of(device: Device) -> list[FeatureView]:
+    """The device's features (state, readings, settings), each with its value and unit.
+
+    Read from the device-level API; written so that moving to the device model's
+    ``device.features`` is a change of this one function (each ``Feature`` has the same id, name,
+    type, category, unit, range and value as these views).
+    """
+    found: list[FeatureView] = []
+
+    def add(id_: str, name: str, type_: str, category: str, value: object, **more: Any) -> None:
+        found.append(FeatureView(id_, name, type_, category, value, **more))
+
+    if not isinstance(device, Strip) and _kind(device) != "device":
+        add("state", "State", "switch", "primary", bool(device.is_on))
+    if isinstance(device, Dimmer):
+        add("brightness", "Brightness", "number", "primary", device.brightness, unit="%",
+            minimum=1, maximum=100, step=1)  # fmt: skip
+    if isinstance(device, Bulb):
+        if device.is_dimmable:
+            add("brightness", "Brightness", "number", "primary", device.brightness, unit="%",
+                minimum=0, maximum=100, step=1)  # fmt: skip
+        if device.is_variable_color_temp and device.color_temp_range_k:
+            low, high = device.color_temp_range_k
+            temp = device.color_temp_k or None  # 0: the light shows a colour
+            add("color_temp", "Colour temperature", "number", "primary", temp, unit="K",
+                minimum=low, maximum=high, step=100)  # fmt: skip
+        if device.is_color:
+            hsv = device.hsv
+            add("hsv", "Colour", "sensor", "primary", tuple(hsv) if hsv else None)
+    reading = device.realtime
+    if device.has_energy and reading is not None:
+        add("current_power", "Current power", "sensor", "primary", reading.power_w, unit="W")
+        add("voltage", "Voltage", "sensor", "info", reading.voltage_v, unit="V")
+        add("current", "Current", "sensor", "info", reading.current_a, unit="A")
+        add("total_energy", "Total energy", "sensor", "info", reading.total_kwh, unit="kWh")
+    if device.led is not None:
+        add("led", "LED", "switch", "config", device.led)
+    if device.rssi is not None:
+        add("rssi", "Signal", "sensor", "info", device.rssi, unit="dBm")
+    on_time = device.sysinfo.get("on_time")
+    when = device.time
+    if isinstance(on_time, int) and on_time > 0 and isinstance(when, dt.datetime):
+        add("on_since", "On since", "sensor", "info", when - dt.timedelta(seconds=on_time))
+    return found
+
+
+def _details(device: Device) -> list[tuple[str, str]]:
+    holder = device.parent if isinstance(device, Outlet) else device
+    rssi = holder.rssi
+    rows = [
+        ("Model", holder.model),
+        ("Hardware", holder.hw_ver or "—"),
+        ("Firmware", holder.fw_ver or "—"),
+        ("MAC address", holder.mac or "—"),
+        ("Signal", f"{rssi} dBm ({signal_text(rssi)})" if rssi is not None else "—"),
+        ("Region", holder.region or "—"),
+        ("Device id", device.device_id),
+    ]
+    return rows
+
+
+def signal_text(rssi: int) -> str:
+    """A Wi-Fi signal in words, as the Kasa app rates it."""
+    if rssi >= -55:
+        return "excellent"
+    if rssi >= -67:
+        return "good"
+    if rssi >= -75:
+        return "fair"
+    return "weak"
+
+
+_ACTION = {True: "Turn on", False: "Turn off"}
+
+
+def _next_weekly(now: dt.datetime, minute: int, weekdays: tuple[bool, ...]) -> dt.datetime | None:
+    """The next time of day ``minute`` on one of ``weekdays`` (Sunday first) after ``now``."""
+    for ahead in range(8):
+        day = now.date() + dt.timedelta(days=ahead)
+        if not weekdays[(day.weekday() + 1) % 7]:
+            continue
+        at = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
+        if at > now.replace(tzinfo=None):
+            return at
+    return None
+
+
+def _when_text(at: dt.datetime, now: dt.datetime) -> str:
+    if at.date() == now.date():
+        return f"today, {at:%H:%M}"
+    if at.date() == now.date() + dt.timedelta(days=1):
+        return f"tomorrow, {at:%H:%M}"
+    return f"{at:%a %-d %b}, {at:%H:%M}"
+
+
+def _schedule_view(rule: ScheduleRule, now: dt.datetime | None) -> RuleView:
+    option = rule.time_option
+    at = clock_text(rule.start_min) if option == "time" else option
+    view = RuleView(
+        kind="schedule",
+        id=rule.id or "",
+        name=rule.name,
+        enabled=rule.enabled,
+        action_text=_ACTION[rule.turn_on],
+        when_text=f"{at}, {days_text(rule.weekdays)}" + ("" if rule.repeat else " (once)"),
+        turn_on=rule.turn_on,
+        start=clock_text(rule.start_min) if option == "time" else "00:00",
+        weekdays=rule.weekdays,
+        time_option=option,
+    )
+    if rule.enabled and now is not None:
+        if option == "time":
+            nxt = _next_weekly(now, rule.start_min, rule.weekdays)
+            view.next_text = f"Next: {_when_text(nxt, now)}" if nxt else None
+        else:
+            view.next_text = f"Next: at {option}"
+    elif not rule.enabled:
+        view.next_text = "Disabled: does not run"
+    return view
+
+
+def _away_view(rule: AwayRule, now: dt.datetime | None) -> RuleView:
+    view = RuleView(
+        kind="away",
+        id=rule.id or "",
+        name=rule.name,
+        enabled=rule.enabled,
+        action_text="On and off at random",
+        when_text=f"{clock_text(rule.start_min)}–{clock_text(rule.end_min)}, "
+        f"{days_text(rule.weekdays)}",
+        start=clock_text(rule.start_min),
+        end=clock_text(rule.end_min),
+        weekdays=rule.weekdays,
+    )
+    if not rule.enabled:
+        view.next_text = "Disabled: does not run"
+    elif now is not None:
+        nxt = _next_weekly(now, rule.start_min, rule.weekdays)
+        view.next_text = f"Next: {_when_text(nxt, now)}" if nxt else None
+    return view
+
+
+def _countdown_view(
+    rule: CountdownRule, now: dt.datetime | None, next_action: dict[str, Any] | None
+) -> RuleView:
+    view = RuleView(
+        kind="countdown",
+        id=rule.id or "",
+        name=rule.name,
+        enabled=rule.enabled,
+        action_text=_ACTION[rule.turn_on],
+        when_text=f"{duration_text(rule.delay_s)} after it is set",
+        turn_on=rule.turn_on,
+        delay_min=max(1, round(rule.delay_s / 60)),
+    )
+    if not rule.enabled:
+        view.next_text = "Disabled: does not run"
+        return view
+    # The device tells when its next action runs (``get_next_action``): for a running timer that
+    # is its end, in seconds of the device's day.
+    if next_action and next_action.get("type") == 2 and str(next_action.get("id")) == rule.id:
+        at_s = next_action.get("schd_sec")
+        if isinstance(at_s, int) and now is not None:
+            now_s = now.hour * 3600 + now.minute * 60 + now.second
+            view.next_text = f"Time left: {duration_text((at_s - now_s) % 86400)}"
+    return view
+
+
+async def _rule_group(
+    kind: str,
+    title: str,
+    module: Rules[Any] | None,
+    make: Callable[[Any], RuleView],
+) -> RuleGroup:
+    group = RuleGroup(kind, title)
+    if module is None or module.supported is False:
+        group.supported = False
+        return group
+    try:
+        group.rules = [make(rule) for rule in await module.list()]
+    except DeviceError as error:
+        if error.err_code in UNSUPPORTED_CODES:
+            group.supported = False
+        else:
+            group.error = human_message(error, device_name=module.device.alias)
+    return group
+
+
+async def _next_action(device: Device) -> dict[str, Any] | None:
+    if device.schedule is None:
+        return None
+    try:
+        return await device.schedule.call(C.GET_NEXT_ACTION)
+    except DeviceError:
+        return None  # not every firmware answers it; the page then shows no time left
+
+
+async def read_detail(session: WebSession, device_id: str) -> DeviceDetail:
+    """The device page of a device or an outlet: state, features, rules, details and energy."""
+    device = await _device(session, device_id)
+    view = await _read(device)
+    detail = DeviceDetail(
+        view=view, features=[], details=_details(device), watch_digest=view.digest
+    )
+    if isinstance(device, Outlet):
+        detail.watch_digest = _view(device.parent).digest
+        detail.is_outlet = True
+        detail.can_reboot = False  # the strip reboots, from its own page
+        detail.parent_id = device.parent.device_id
+        detail.parent_name = device.parent.alias
+    if not view.online or view.error:
+        return detail
+    detail.features = features_of(device)
+    now = device.time or (device.parent.time if isinstance(device, Outlet) else None)
+    detail.device_time = now
+    if isinstance(device, Strip):
+        return detail  # rules and meters are per outlet: on the outlets' pages
+    next_action = await _next_action(device)
+    detail.rule_groups = list(
+        await asyncio.gather(
+            _rule_group("schedule", "Schedules", device.schedule, lambda r: _schedule_view(r, now)),
+            _rule_group(
+                "countdown",
+                "Timer (countdown)",
+                device.countdown,
+                lambda r: _countdown_view(r, now, next_action),
+            ),
+            _rule_group("away", "Away mode", device.away, lambda r: _away_view(r, now)),
+        )
+    )
+    if device.energy is not None and device.has_energy:
+        today = (now or dt.datetime.now()).date()
+        with contextlib.suppress(KasaCloudError):
+            days = await device.energy.get_daily(today.year, today.month)
+            detail.energy_today_kwh = sum(d.energy_kwh for d in days if d.date == today)
+            detail.energy_month_kwh = sum(d.energy_kwh for d in days)
+    return detail
+
+
+# -- the device page's commands -----------------------------------------------------------------
+
+
+def _all_names(session: WebSession) -> dict[str, str]:
+    """Every device's and outlet's name, by id."""
+    names: dict[str, str] = {}
+    for device in _cache(session).values():
+        names[device.device_id] = device.alias
+        if isinstance(device, Strip):
+            for outlet in device.children:
+                names[outlet.device_id] = outlet.alias
+    return names
+
+
+async def rename(session: WebSession, device_id: str, name: str, *, confirmed: bool) -> None:
+    """Rename a device or an outlet; refused when another device has the name, unless confirmed.
+
+    Two devices of one name make the CLI's ``kasacloud on NAME`` and voice assistants ambiguous.
+    """
+    device = await _device(session, device_id)
+    name = name.strip()
+    if not 1 <= len(name) <= ALIAS_MAX:
+        raise InvalidInput(f"A name has 1 to {ALIAS_MAX} characters; “{name}” has {len(name)}.")
+    taken = [
+        other_id
+        for other_id, other in _all_names(session).items()
+        if other_id != device_id and other.casefold() == name.casefold()
+    ]
+    if taken and not confirmed:
+        raise NameTaken(name)
+    await device.set_alias(name)
+
+
+async def reboot(session: WebSession, device_id: str) -> None:
+    """Reboot a device (it goes offline for a minute or so)."""
+    device = await _device(session, device_id)
+    if isinstance(device, Outlet):
+        raise DeviceLacks("is an outlet: reboot its strip, from the strip's page")
+    await device.reboot(1)
+
+
+async def set_feature(session: WebSession, device_id: str, feature_id: str, value: str) -> None:
+    """Set one writable feature from its form value (``true``/``false``, a number).
+
+    The device model's ``Feature.set_value`` replaces this mapping once the library has it.
+    """
+    device = await _device(session, device_id)
+    features = {f.id: f for f in features_of(device) if f.writable}
+    feature = features.get(feature_id)
+    if feature is None:
+        raise InvalidInput(
+            f"“{device.alias}” has no setting “{feature_id}”"
+            + (f"; it has: {', '.join(sorted(features))}." if features else ".")
+        )
+    if feature.type == "switch":
+        on = parse_bool(value, feature.name)
+        if feature_id == "led":
+            await device.set_led(on)
+        elif on:
+            await device.turn_on()
+        else:
+            await device.turn_off()
+        return
+    number = parse_number(value, feature)
+    if feature_id == "brightness" and isinstance(device, Bulb | Dimmer):
+        await device.set_brightness(number)
+    elif feature_id == "color_temp" and isinstance(device, Bulb):
+        await device.set_color_temp(number)
+    else:  # pragma: no cover - every writable feature above has its setter
+        raise InvalidInput(f"“{feature.name}” cannot be set here.")
+
+
+def parse_bool(value: str, label: str) -> bool:
+    """``true``/``false`` (also ``on``/``off``, ``1``/``0``) from a form."""
+    text = value.strip().lower()
+    if text in {"1", "true", "on", "yes"}:
+        return True
+    if text in {"0", "false", "off", "no"}:
+        return False
+    raise InvalidInput(f"{label} is on or off (true or false), not “{value[:40]}”.")
+
+
+def parse_number(value: str, feature: FeatureView) -> int:
+    """A whole number within the feature's range, from a form."""
+    try:
+        number = int(float(value))
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{feature.name} must be a number, not “{value[:40]}”.") from None
+    low, high = feature.minimum, feature.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise InvalidInput(f"{feature.name} goes from {low} to {high}{feature.unit or ''}.")
+    return number
+
+
+RuleKind = str
+RULE_KINDS = ("schedule", "countdown", "away")
+
+
+def _rules_module(device: Device, kind: RuleKind) -> Rules[Any]:
+    module: Rules[Any] | None = {
+        "schedule": device.schedule,
+        "countdown": device.countdown,
+        "away": device.away,
+    }.get(kind)
+    if module is None or module.supported is False:
+        raise DeviceLacks(f"has no {kind} rules")
+    return module
+
+
+async def _find_rule(module: Rules[Any], rule_id: str) -> Rule:
+    for rule in await module.list():
+        if rule.id == rule_id:
+            return cast(Rule, rule)
+    raise InvalidInput("That rule is no longer on the device. Reload the page to see its rules.")
+
+
+async def add_rule(session: WebSession, device_id: str, kind: RuleKind, rule: Rule) -> None:
+    """Add a schedule, countdown or away rule."""
+    device = await _device(session, device_id)
+    module = _rules_module(device, kind)
+    if kind == "countdown":
+        # Devices keep one timer: a new one replaces the old.
+        await module.delete_all()
+    await module.add(rule)
+
+
+async def edit_rule(
+    session: WebSession, device_id: str, kind: RuleKind, rule_id: str, rule: Rule
+) -> None:
+    """Replace a rule by ``rule`` (the fields this page does not edit are kept)."""
+    device = await _device(session, device_id)
+    module = _rules_module(device, kind)
+    old = await _find_rule(module, rule_id)
+    await module.edit(replace(rule, id=rule_id, raw=old.raw))
+
+
+async def set_rule_enabled(
+    session: WebSession, device_id: str, kind: RuleKind, rule_id: str, enabled: bool
+) -> None:
+    """Enable or disable one rule."""
+    device = await _device(session, device_id)
+    module = _rules_module(device, kind)
+    old = await _find_rule(module, rule_id)
+    await module.edit(replace(old, enabled=enabled))
+
+
+async def delete_rule(session: WebSession, device_id: str, kind: RuleKind, rule_id: str) -> None:
+    """Delete one rule."""
+    device = await _device(session, device_id)
+    module = _rules_module(device, kind)
+    await _find_rule(module, rule_id)
+    await module.delete(rule_id)

@@ -73,3 +73,18 @@ class DeviceLacks(InvalidInput):
     def sentence(self, device_name: str | None) -> str:
         """E.g. ``“Hall lamp” has no energy meter.``."""
         return f"“{device_name or 'The device'}” {self.message}."
+
+
+class NameTaken(InvalidInput):
+    """Another device already has the name; the user may confirm to use it all the same."""
+
+    status_code = 409
+    heading = "That name is taken"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Another device is already called “{name}”. Two devices of one name are hard to tell "
+            "apart (in the CLI, for voice assistants): choose another name, or tick “Use this name "
+            "anyway” and rename again."
+        )
+        self.name = name
