@@ -721,7 +721,7 @@ async def test_range_errors_name_the_device_and_its_model(local_cloud: LocalClou
         dimmer = await cloud.device("Dining dimmer")
         assert isinstance(dimmer, Dimmer)
         with pytest.raises(InvalidArgumentError, match="brightness of 'Dining dimmer'"):
-            await dimmer.set_brightness(0)
+            await dimmer.set_brightness(101)
 
 
 def _device_call(case: str, device_id: str) -> tuple[str, dict[str, Any]]:
