@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from kasacloud.protocol import families
 from kasacloud.web import devices as device_ops
 from kasacloud.web.sessions import SessionStore, WebSession
 from kasacloud.web.views import DeviceView
@@ -52,6 +53,7 @@ class Dashboard:
             max_signed_in=max_signed_in_sessions,
         )
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals["alias_max"] = families.ALIAS_MAX_CHARS
 
     @property
     def poll_ms(self) -> int:

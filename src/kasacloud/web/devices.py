@@ -33,6 +33,7 @@ from kasacloud.client.errors import (
 )
 from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.protocol import commands as C
+from kasacloud.protocol import families
 from kasacloud.protocol.errors import DEVICE_METHOD_NOT_SUPPORTED, DEVICE_MODULE_NOT_SUPPORTED
 from kasacloud.web.errors import DeviceLacks, InvalidInput, NameTaken
 from kasacloud.web.messages import human_message
@@ -51,8 +52,6 @@ from kasacloud.web.views import (
 )
 
 UNSUPPORTED_CODES = (DEVICE_MODULE_NOT_SUPPORTED, DEVICE_METHOD_NOT_SUPPORTED)
-ALIAS_MAX = 31
-"""The longest name a device takes (the library checks it too)."""
 
 DAYS_SHOWN = 30
 MONTHS_SHOWN = 12
@@ -589,10 +588,11 @@ def _countdown_view(
     if not rule.enabled:
         view.next_text = "Disabled: does not run"
         return view
-    # The device tells when its next action runs (``get_next_action``): for a running timer that
-    # is its end, in seconds of the device's day.
+    # The device tells when its next action runs (sysinfo's ``next_action``, or the timer
+    # module's ``get_next_action``): for a running timer that is its end, in seconds of the
+    # device's day.
     if next_action and next_action.get("type") == 2 and str(next_action.get("id")) == rule.id:
-        at_s = next_action.get("schd_sec")
+        at_s = next_action.get("schd_sec", next_action.get("schd_time"))
         if isinstance(at_s, int) and now is not None:
             now_s = now.hour * 3600 + now.minute * 60 + now.second
             view.next_text = f"Time left: {duration_text((at_s - now_s) % 86400)}"
@@ -619,11 +619,15 @@ async def _rule_group(
     return group
 
 
-async def _next_action(device: Device) -> dict[str, Any] | None:
-    if device.schedule is None:
+async def _timer_next_action(device: Device) -> dict[str, Any] | None:
+    """When the timer fires: sysinfo's ``next_action`` if it is the timer, else the timer's own."""
+    from_sysinfo = device.sysinfo.get("next_action")
+    if isinstance(from_sysinfo, dict) and from_sysinfo.get("type") == 2:
+        return from_sysinfo
+    if device.countdown is None:
         return None
     try:
-        return await device.schedule.call(C.GET_NEXT_ACTION)
+        return await device.countdown.call(C.GET_NEXT_ACTION)
     except DeviceError:
         return None  # not every firmware answers it; the page then shows no time left
 
@@ -648,7 +652,11 @@ async def read_detail(session: WebSession, device_id: str) -> DeviceDetail:
     detail.device_time = now
     if isinstance(device, Strip):
         return detail  # rules and meters are per outlet: on the outlets' pages
-    next_action = await _next_action(device)
+    timer_enabled = False
+    if device.countdown is not None and device.countdown.supported is not False:
+        with contextlib.suppress(DeviceError):
+            timer_enabled = any(r.enabled for r in await device.countdown.list())
+    next_action = await _timer_next_action(device) if timer_enabled else None
     detail.rule_groups = list(
         await asyncio.gather(
             _rule_group("schedule", "Schedules", device.schedule, lambda r: _schedule_view(r, now)),
@@ -691,8 +699,9 @@ async def rename(session: WebSession, device_id: str, name: str, *, confirmed: b
     """
     device = await _device(session, device_id)
     name = name.strip()
-    if not 1 <= len(name) <= ALIAS_MAX:
-        raise InvalidInput(f"A name has 1 to {ALIAS_MAX} characters; “{name}” has {len(name)}.")
+    problem = families.alias_problem(name)
+    if problem is not None:
+        raise InvalidInput(f"“{name[:40]}” cannot be a name: {problem}.")
     taken = [
         other_id
         for other_id, other in _all_names(session).items()
