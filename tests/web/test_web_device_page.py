@@ -117,7 +117,8 @@ def test_led_is_a_feature_set_through_the_page(http, local_cloud):
     assert off.status_code == 200, off.text
     assert ask(local_cloud, "Hall lamp", "system", "get_sysinfo")["led_off"] == 1
     # The answer is the device page's panel, redrawn: its LED row says Off.
-    assert re.search(r'data-feature="led"><th scope="row">LED</th><td>Off<', off.json()["html"])
+    row = r'data-feature="led"><th scope="row">Status LED</th><td>Off<'
+    assert re.search(row, off.json()["html"])
     assert http.post(f"/api/devices/{lamp}/features/led", data={"value": "true"}).status_code == 303
     assert ask(local_cloud, "Hall lamp", "system", "get_sysinfo")["led_off"] == 0
     bulb = device_id(local_cloud, "Reading light")  # KL120: 2700-5000 K
@@ -141,7 +142,7 @@ def test_led_is_a_feature_set_through_the_page(http, local_cloud):
         f"/api/devices/{bulb}/features/color_temp", data={"value": "9000"}, headers=JSON
     )
     assert out_of_range.status_code == 400
-    assert "2700 to 5000" in out_of_range.json()["error"]
+    assert "between 2700 and 5000" in out_of_range.json()["error"]
 
 
 def test_schedules_add_edit_disable_enable_delete(http, local_cloud):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from kasacloud.client import Bulb, Device, Dimmer, KasaCloud, Outlet, Strip
+from kasacloud.client.devices.feature import FeatureType
 from kasacloud.client.devices.modules import (
     AwayRule,
     CountdownRule,
@@ -433,47 +434,24 @@ async def energy_history(
 def features_of(device: Device) -> list[FeatureView]:
     """The device's features (state, readings, settings), each with its value and unit.
 
-    Read from the device-level API; written so that moving to the device model's
-    ``device.features`` is a change of this one function (each ``Feature`` has the same id, name,
-    type, category, unit, range and value as these views).
+    Read from the device model's ``device.features``, in the library's order.
     """
-    found: list[FeatureView] = []
-
-    def add(id_: str, name: str, type_: str, category: str, value: object, **more: Any) -> None:
-        found.append(FeatureView(id_, name, type_, category, value, **more))
-
-    if not isinstance(device, Strip) and _kind(device) != "device":
-        add("state", "State", "switch", "primary", bool(device.is_on))
-    if isinstance(device, Dimmer):
-        add("brightness", "Brightness", "number", "primary", device.brightness, unit="%",
-            minimum=1, maximum=100, step=1)  # fmt: skip
-    if isinstance(device, Bulb):
-        if device.is_dimmable:
-            add("brightness", "Brightness", "number", "primary", device.brightness, unit="%",
-                minimum=0, maximum=100, step=1)  # fmt: skip
-        if device.is_variable_color_temp and device.color_temp_range_k:
-            low, high = device.color_temp_range_k
-            temp = device.color_temp_k or None  # 0: the light shows a colour
-            add("color_temp", "Colour temperature", "number", "primary", temp, unit="K",
-                minimum=low, maximum=high, step=100)  # fmt: skip
-        if device.is_color:
-            hsv = device.hsv
-            add("hsv", "Colour", "sensor", "primary", tuple(hsv) if hsv else None)
-    reading = device.realtime
-    if device.has_energy and reading is not None:
-        add("current_power", "Current power", "sensor", "primary", reading.power_w, unit="W")
-        add("voltage", "Voltage", "sensor", "info", reading.voltage_v, unit="V")
-        add("current", "Current", "sensor", "info", reading.current_a, unit="A")
-        add("total_energy", "Total energy", "sensor", "info", reading.total_kwh, unit="kWh")
-    if device.led is not None:
-        add("led", "LED", "switch", "config", device.led)
-    if device.rssi is not None:
-        add("rssi", "Signal", "sensor", "info", device.rssi, unit="dBm")
-    on_time = device.sysinfo.get("on_time")
-    when = device.time
-    if isinstance(on_time, int) and on_time > 0 and isinstance(when, dt.datetime):
-        add("on_since", "On since", "sensor", "info", when - dt.timedelta(seconds=on_time))
-    return found
+    return [
+        FeatureView(
+            id=f.id,
+            name=f.name,
+            type=f.type.value,
+            category=f.category.value,
+            value=f.value,
+            unit=f.unit,
+            minimum=f.minimum,
+            maximum=f.maximum,
+            step=f.step,
+            choices=list(f.choices or ()),
+            writable=f.writable,
+        )
+        for f in device.features.values()
+    ]
 
 
 def _details(device: Device) -> list[tuple[str, str]]:
@@ -669,12 +647,13 @@ async def read_detail(session: WebSession, device_id: str) -> DeviceDetail:
             _rule_group("away", "Away mode", device.away, lambda r: _away_view(r, now)),
         )
     )
-    if device.energy is not None and device.has_energy:
-        today = (now or dt.datetime.now()).date()
-        with contextlib.suppress(KasaCloudError):
-            days = await device.energy.get_daily(today.year, today.month)
-            detail.energy_today_kwh = sum(d.energy_kwh for d in days if d.date == today)
-            detail.energy_month_kwh = sum(d.energy_kwh for d in days)
+    for feature_id, attribute in (
+        ("today_energy", "energy_today_kwh"),
+        ("month_energy", "energy_month_kwh"),
+    ):
+        feature = device.features.get(feature_id)
+        if feature is not None and isinstance(feature.value, int | float):
+            setattr(detail, attribute, float(feature.value))
     return detail
 
 
@@ -721,34 +700,22 @@ async def reboot(session: WebSession, device_id: str) -> None:
 
 
 async def set_feature(session: WebSession, device_id: str, feature_id: str, value: str) -> None:
-    """Set one writable feature from its form value (``true``/``false``, a number).
+    """Set one writable feature from its form value (``true``/``false``, ``40``, ``240,100,80``).
 
-    The device model's ``Feature.set_value`` replaces this mapping once the library has it.
+    The library checks the value against the feature's type and range before it sends anything.
     """
     device = await _device(session, device_id)
-    features = {f.id: f for f in features_of(device) if f.writable}
-    feature = features.get(feature_id)
+    writable = {f.id: f for f in device.features.values() if f.writable}
+    feature = writable.get(feature_id)
     if feature is None:
         raise InvalidInput(
-            f"“{device.alias}” has no setting “{feature_id}”"
-            + (f"; it has: {', '.join(sorted(features))}." if features else ".")
+            f"“{device.alias}” has no setting “{feature_id[:40]}”"
+            + (f"; it has: {', '.join(sorted(writable))}." if writable else ".")
         )
-    if feature.type == "switch":
-        on = parse_bool(value, feature.name)
-        if feature_id == "led":
-            await device.set_led(on)
-        elif on:
-            await device.turn_on()
-        else:
-            await device.turn_off()
+    if feature.type is FeatureType.SWITCH:
+        await feature.set_value(parse_bool(value, feature.name))
         return
-    number = parse_number(value, feature)
-    if feature_id == "brightness" and isinstance(device, Bulb | Dimmer):
-        await device.set_brightness(number)
-    elif feature_id == "color_temp" and isinstance(device, Bulb):
-        await device.set_color_temp(number)
-    else:  # pragma: no cover - every writable feature above has its setter
-        raise InvalidInput(f"“{feature.name}” cannot be set here.")
+    await feature.set_value(feature.parse(value))
 
 
 def parse_bool(value: str, label: str) -> bool:
@@ -759,18 +726,6 @@ def parse_bool(value: str, label: str) -> bool:
     if text in {"0", "false", "off", "no"}:
         return False
     raise InvalidInput(f"{label} is on or off (true or false), not “{value[:40]}”.")
-
-
-def parse_number(value: str, feature: FeatureView) -> int:
-    """A whole number within the feature's range, from a form."""
-    try:
-        number = int(float(value))
-    except (ValueError, OverflowError):
-        raise InvalidInput(f"{feature.name} must be a number, not “{value[:40]}”.") from None
-    low, high = feature.minimum, feature.maximum
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise InvalidInput(f"{feature.name} goes from {low} to {high}{feature.unit or ''}.")
-    return number
 
 
 RuleKind = str

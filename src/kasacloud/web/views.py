@@ -317,8 +317,7 @@ def format_value(value: Any, unit: str | None, type_: str) -> str:
 class FeatureView:
     """One feature of a device (its state, a reading, a setting), as the device page shows it.
 
-    Read from the device model's ``device.features`` once the library has them; until then built
-    from the device-level properties (see :func:`kasacloud.web.devices.features_of`).
+    Read from the device model's ``device.features`` (:func:`kasacloud.web.devices.features_of`).
     """
 
     id: str
@@ -328,15 +327,12 @@ class FeatureView:
     category: FeatureCategoryName
     value: Any = None
     unit: str | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    step: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
     choices: list[str] = field(default_factory=list)
-
-    @property
-    def writable(self) -> bool:
-        """Whether the page offers a control for it."""
-        return self.type in {"switch", "number", "choice", "action"}
+    writable: bool = False
+    """Whether it can be set (the page offers a control for it)."""
 
     @property
     def value_text(self) -> str:
