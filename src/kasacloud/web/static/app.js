@@ -58,7 +58,8 @@
     const button = form.querySelector("button.switch");
     if (button) button.setAttribute("aria-busy", "true");
     try {
-      const response = await fetch(form.action, {
+      // getAttribute: a field named "action" (a rule form's) shadows the form's own .action.
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
