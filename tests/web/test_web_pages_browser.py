@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,7 +174,7 @@ def test_energy_page_period_totals_csv_and_readable_charts(screen, dashboard, lo
         for t in page.locator('svg[data-chart="days"] text[text-anchor="end"]').all_text_contents()
     ]
     step = ticks[1] - ticks[0]
-    mantissa = step / 10 ** __import__("math").floor(__import__("math").log10(step))
+    mantissa = step / 10 ** math.floor(math.log10(step))
     assert round(mantissa, 6) in {1.0, 2.0, 5.0}, ticks
     labels = page.locator('svg[data-chart="days"] text[text-anchor="middle"]').all_text_contents()
     assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}", label) for label in labels), labels
@@ -190,7 +192,7 @@ def test_energy_page_period_totals_csv_and_readable_charts(screen, dashboard, lo
         page.get_by_role("link", name=f"Download CSV of {options[2]}").click()
     download = download_info.value
     assert download.suggested_filename.startswith("kettle-energy-")
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert rows[0] == ["date", "energy_kwh"]
     assert len(rows) - 1 == days.count()
     total = float(page.locator('[data-total="days"]').inner_text().split()[0])
@@ -234,7 +236,6 @@ def test_no_serious_accessibility_violation_on_any_page(screen, dashboard, local
     sign_in(page, dashboard.url)
     assert_accessible(page)
     strip = device_id(local_cloud, "Office strip")
-    outlet = page.locator(f'a[href^="/devices/{strip}"][href$=""]')
     pages = [
         f"devices/{device_id(local_cloud, 'Living room bulb')}",
         f"devices/{device_id(local_cloud, 'Dining dimmer')}",
