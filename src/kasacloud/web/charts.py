@@ -15,7 +15,7 @@ HEIGHT = 280
 # per screen width (larger in user units on a phone, whose chart is drawn at half scale) so that it
 # renders at 10-16 CSS px on both.
 _LEFT = 60
-_RIGHT = 8
+_RIGHT = 28  # the newest bar's label, centred under it, must not be cut off
 _TOP = 14
 _BOTTOM = 44
 MAX_LABELS = 7
