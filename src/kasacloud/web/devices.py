@@ -246,7 +246,7 @@ async def _device(session: WebSession, device_id: str) -> Device:
         cache.update({d.device_id: d for d in await _client(session).devices()})
         device = _known(session, device_id)
     if device is None:
-        raise NotFoundError(None, f"no device {device_id}")
+        raise NotFoundError(f"no device {device_id}")
     return device
 
 
@@ -268,7 +268,7 @@ async def switch(
         children = device.children if isinstance(device, Strip) else []
         matches = [c for c in children if c.device_id == outlet_id]
         if not matches:
-            raise NotFoundError(None, f"no outlet {outlet_id}")
+            raise NotFoundError(f"no outlet {outlet_id}")
         target = matches[0]
     if on is None:
         on = not target.is_on
