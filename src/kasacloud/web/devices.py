@@ -25,6 +25,7 @@ from kasacloud.client.devices.modules import (
     Rules,
     ScheduleRule,
 )
+from kasacloud.client.devices.view import view as device_view
 from kasacloud.client.errors import (
     DeviceError,
     DeviceOfflineError,
@@ -126,19 +127,20 @@ def name_of(session: WebSession, device_id: str) -> str | None:
     return None if device is None else device.alias
 
 
-def _power(device: Device) -> float | None:
-    reading = device.realtime
-    return None if reading is None else reading.power_w
-
-
 def _view(device: Device, error: Exception | None = None) -> DeviceView:
-    """Read a device (after ``update()``, or after ``error`` from it) into a view."""
+    """Read a device (after ``update()``, or after ``error`` from it) into a tile's view.
+
+    Built on the library's one view of a device (:func:`kasacloud.client.devices.view.view`, the
+    same that the CLI's ``devices --json`` and ``info`` print); this adds what a tile needs.
+    """
+    seen = device_view(device)
     view = DeviceView(
-        id=device.device_id,
-        name=device.alias,
-        model=device.model,
-        kind=_kind(device),
-        online=bool(device.is_online),
+        id=seen.id,
+        name=seen.name,
+        model=seen.model,
+        kind=_KINDS.get(seen.kind, seen.kind),
+        online=seen.online,
+        parent_id=seen.parent[0] if seen.parent else None,
     )
     if isinstance(error, DeviceOfflineError):
         view.online = False
@@ -146,58 +148,47 @@ def _view(device: Device, error: Exception | None = None) -> DeviceView:
     if error is not None:
         view.error = human_message(error, device_name=view.name)
         return view
-    if isinstance(device, Outlet):
-        view.parent_id = device.parent.device_id
-        view.name = device.alias or f"Outlet {device.index + 1}"
     if not view.online:
         return view
-    view.led = device.led
-    if isinstance(device, Strip):
-        for child in device.children:
+    values = {f["id"]: f["value"] for f in seen.features}
+    led = values.get("led")
+    view.led = led if isinstance(led, bool) else None
+    if seen.outlets:
+        for outlet in seen.outlets:
             view.outlets.append(
                 OutletView(
-                    id=child.device_id,
-                    name=child.alias or f"Outlet {child.index + 1}",
-                    is_on=bool(child.is_on),
-                    has_energy=child.has_energy,
-                    power_w=_power(child) if child.has_energy else None,
+                    id=outlet.id,
+                    name=outlet.name,
+                    is_on=bool(outlet.is_on),
+                    has_energy=outlet.has_energy,
+                    power_w=outlet.power_w if outlet.has_energy else None,
                 )
             )
         # A strip that meters each outlet: the tile shows the sum, the charts the outlets' sum.
         view.has_energy = view.has_energy_history = any(o.has_energy for o in view.outlets)
-        view.power_w = _power(device) if view.has_energy else None
+        view.power_w = seen.power_w if view.has_energy else None
         return view
     if view.kind != "device":
-        view.is_on = bool(device.is_on)
-    if device.has_energy and device.realtime is not None:
+        view.is_on = bool(seen.is_on)
+    if seen.has_energy and seen.power_w is not None:
         view.has_energy = view.has_energy_history = True
-        view.power_w = _power(device)
-    if isinstance(device, Bulb):
-        temp_range = device.color_temp_range_k or (0, 0)
-        hsv = device.hsv
+        view.power_w = seen.power_w
+    light = seen.light
+    if light is not None:
+        low, high = light.color_temp_range_k or (0, 0)
+        hsv = light.hsv or (0, 0, 0)
+        dimmer = isinstance(device, Dimmer)
         view.light = LightView(
-            is_dimmable=device.is_dimmable,
-            is_color=device.is_color,
-            is_variable_color_temp=device.is_variable_color_temp,
-            brightness=device.brightness or 0,
-            hue=hsv.hue if hsv else 0,
-            saturation=hsv.saturation if hsv else 0,
-            color_temp_k=device.color_temp_k or 0,
-            temp_min_k=temp_range[0],
-            temp_max_k=temp_range[1],
-        )
-    elif isinstance(device, Dimmer):
-        view.light = LightView(
-            is_dimmable=True,
-            is_color=False,
-            is_variable_color_temp=False,
-            brightness=device.brightness,
-            hue=0,
-            saturation=0,
-            color_temp_k=0,
-            temp_min_k=0,
-            temp_max_k=0,
-            brightness_min=1,
+            is_dimmable=light.is_dimmable,
+            is_color=light.is_color,
+            is_variable_color_temp=light.is_variable_color_temp,
+            brightness=light.brightness_pct or 0,
+            hue=hsv[0],
+            saturation=hsv[1],
+            color_temp_k=light.color_temp_k or 0,
+            temp_min_k=low,
+            temp_max_k=high,
+            brightness_min=1 if dimmer else light.brightness_min,
         )
     return view
 
