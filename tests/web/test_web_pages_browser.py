@@ -262,3 +262,58 @@ def test_no_serious_accessibility_violation_on_any_page(screen, dashboard, local
     assert_accessible(page)
     page.goto(dashboard.url + "devices/0000000000000000000000000000000000000000")
     expect(page.get_by_role("heading", name="No such device")).to_be_visible()
+
+
+def test_light_outlet_edit_and_away_controls_of_the_device_page(screen, dashboard, local_cloud):
+    page = screen
+    sign_in(page, dashboard.url)
+    open_device(page, "Living room bulb")
+    with page.expect_response(lambda r: r.url.endswith("/light") and r.ok):
+        page.get_by_label("Brightness").fill("35")
+    light = "smartlife.iot.smartbulb.lightingservice"
+    assert ask(local_cloud, "Living room bulb", light, "get_light_state")["brightness"] == 35
+    expect(page.locator("table.features")).to_contain_text("35%")
+
+    # An outlet has its own page, with its own switch and rules.
+    page.goto(dashboard.url + f"devices/{device_id(local_cloud, 'Office strip')}")
+    page.get_by_role("link", name=re.compile(r"^Details of ")).nth(1).click()
+    expect(page.get_by_role("link", name="Office strip")).to_be_visible()
+    switch = page.get_by_role("switch", name=re.compile(r": Power$"))
+    before = switch.get_attribute("aria-checked")
+    switch.click()
+    expect(switch).not_to_have_attribute("aria-checked", before)
+    children = ask(local_cloud, "Office strip", "system", "get_sysinfo")["children"]
+    assert children[1]["state"] == (0 if before == "true" else 1)
+    assert_accessible(page)
+
+    # A schedule of the outlet through its form, then edited.
+    schedules = page.locator('[data-rules="schedule"]')
+    schedules.get_by_text("Add a schedule").click()
+    schedules.locator("details.rule-add").get_by_label("Time").fill("19:00")
+    schedules.locator("details.rule-add").get_by_role("button", name="Add").click()
+    rule = page.locator('[data-rules="schedule"] li.rule')
+    expect(rule).to_contain_text("Schedule: Turn on, 19:00, every day")
+    rule.get_by_text("Edit").click()
+    rule.get_by_label("Time").fill("21:15")
+    rule.get_by_label("Turn off").check()
+    rule.get_by_role("button", name="Save").click()
+    expect(page.locator('[data-rules="schedule"] li.rule')).to_contain_text("Turn off, 21:15")
+    strip_rules = ask(local_cloud, "Office strip", "schedule", "get_rules")["rule_list"]
+    assert strip_rules == [], "the rule is the outlet's (sent with its context), not the strip's"
+
+
+def test_energy_months_of_a_year(page, dashboard, local_cloud):
+    sign_in(page, dashboard.url)
+    page.goto(dashboard.url + f"devices/{device_id(local_cloud, 'Kettle')}/energy")
+    year = page.get_by_label("Months of").locator("option").nth(1).inner_text()
+    page.get_by_label("Months of").select_option(label=year)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", name=re.compile(rf"^{year}"))).to_be_visible()
+    bars = page.locator('svg[data-chart="months"] rect.bar')
+    assert 1 <= bars.count() <= 12
+    labels = page.locator('svg[data-chart="months"] text[text-anchor="middle"]')
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    shown = labels.all_text_contents()
+    assert shown
+    assert all(label in months for label in shown)
+    assert months.index(shown[0]) <= 1  # January (or, when every other is labelled, February)
