@@ -337,3 +337,13 @@ def test_junk_in_every_new_form_is_never_a_server_error(http, local_cloud):
             params = {"period": "days" if name == "month" else "months", name: value}
             response = http.get(f"/devices/{kettle}/energy.csv", params=params)
             assert response.status_code < 500, params
+
+
+def test_plain_forms_carry_the_csrf_token(http, local_cloud):
+    # Without JavaScript the token travels in each form's field: it must be filled in everywhere.
+    for path in ("/", f"/devices/{device_id(local_cloud, 'Living room bulb')}",
+                 f"/devices/{device_id(local_cloud, 'Office strip')}"):  # fmt: skip
+        html = http.get(path).text
+        fields = re.findall(r'name="csrf_token" value="([^"]*)"', html)
+        assert len(fields) > 3, path
+        assert all(fields), f"{path} has a form without its CSRF token"
