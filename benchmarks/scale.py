@@ -7,6 +7,8 @@ dimmers, bulbs and strips), in a server process of its own on a free 127.0.0.1 p
   service, seeding or reading the store, binding);
 - RSS of the server process once started, and its peak (VmHWM);
 - getDeviceList time for one account (first call, then the median of a few);
+- get_sysinfo of each device of that account, one after another, and the RSS after it (the
+  devices' bodies are built on first use);
 - the same again after a restart from the store (SIGTERM, then a new process on the same data dir).
 
 The default is small enough for ``python3 dev.py bench``; ``--accounts=100`` gives the 100,000
@@ -129,10 +131,27 @@ def _phase(name: str, data_dir: str, seed_data: dict[str, Any] | None, per: int)
                 t0 = time.perf_counter()
                 answer = _post(client, url, listing)
                 timings.append((time.perf_counter() - t0) * 1000)
-            count = len(answer["result"]["deviceList"])
-            if count != per:
-                raise RuntimeError(f"getDeviceList gave {count} devices, not {per}")
+            found = answer["result"]["deviceList"]
+            if len(found) != per:
+                raise RuntimeError(f"getDeviceList gave {len(found)} devices, not {per}")
             rss_after, hwm_after = _rss_kib(proc.pid)
+            # Every device of the account asked once: what using them costs (lazy bodies built).
+            t0 = time.perf_counter()
+            for device in found:
+                _post(
+                    client,
+                    url,
+                    {
+                        "method": "passthrough",
+                        "params": {
+                            "token": token,
+                            "deviceId": device["deviceId"],
+                            "requestData": {"system": {"get_sysinfo": None}},
+                        },
+                    },
+                )
+            read_all_s = time.perf_counter() - t0
+            rss_used, hwm_used = _rss_kib(proc.pid)
     finally:
         proc.terminate()
         proc.join(timeout=60)
@@ -143,8 +162,10 @@ def _phase(name: str, data_dir: str, seed_data: dict[str, Any] | None, per: int)
         "start_s": ready_s,
         "build_s": built_s,
         "rss_mib": rss / 1024,
-        "peak_mib": max(hwm, hwm_after) / 1024,
+        "peak_mib": max(hwm, hwm_after, hwm_used) / 1024,
         "rss_after_list_mib": rss_after / 1024,
+        "rss_after_use_mib": rss_used / 1024,
+        "read_all_s": read_all_s,
         "list_first_ms": timings[0],
         "list_median_ms": statistics.median(timings[1:]),
     }
@@ -179,14 +200,18 @@ def main(argv: list[str]) -> int:
         results.append(_phase("restart from the store", data_dir, None, per))
     print(
         f"{'':24} {'start s':>8} {'build s':>8} {'RSS MiB':>8} {'peak MiB':>9}"
-        f" {'list 1st ms':>12} {'list ms':>8}"
+        f" {'list 1st ms':>12} {'list ms':>8} {'read all s':>11} {'RSS after':>10}"
     )
     for r in results:
         print(
             f"{r['phase']:24} {r['start_s']:8.1f} {r['build_s']:8.1f} {r['rss_mib']:8.0f}"
             f" {r['peak_mib']:9.0f} {r['list_first_ms']:12.1f} {r['list_median_ms']:8.1f}"
+            f" {r['read_all_s']:11.1f} {r['rss_after_use_mib']:10.0f}"
         )
-    print(f"store on disk: {store_mib:.0f} MiB; getDeviceList of an account of {per:,} devices")
+    print(
+        f"store on disk: {store_mib:.0f} MiB; list: getDeviceList of an account of {per:,};"
+        f" read all: get_sysinfo of each of its devices, one after another (RSS after, MiB)"
+    )
     if os.environ.get("KASACLOUD_BENCH_JSON"):
         print(json.dumps(results))
     return 0

@@ -368,6 +368,19 @@ def _load_file(path: str) -> Profile:
     return Profile.from_capture(Path(path))
 
 
+@functools.cache
+def _builtin_named(text: str) -> Profile | None:
+    # Cached: a seed of 100,000 devices names a handful of models.
+    profiles = builtin_profiles()
+    if text in profiles:
+        return profiles[text]
+    for key in (lambda p: p.model, lambda p: model_base(p.model)):
+        for profile in profiles.values():
+            if key(profile) == text:
+                return profile
+    return None
+
+
 def load_profile(name_or_path: str | Path) -> Profile:
     """Resolve a built-in profile name or a file (our format or a capture, told apart by content).
 
@@ -376,13 +389,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
     profiles are cached, so building many devices of one model parses it once.
     """
     text = str(name_or_path)
-    profiles = builtin_profiles()
-    if text in profiles:
-        return profiles[text]
-    for key in (lambda p: p.model, lambda p: model_base(p.model)):
-        for profile in profiles.values():
-            if key(profile) == text:
-                return profile
+    builtin = _builtin_named(text)
+    if builtin is not None:
+        return builtin
     path = Path(text)
     if path.suffix == ".json" or path.exists():
         return _load_file(str(path.resolve()))
