@@ -61,6 +61,9 @@ class SimulatedDevice:
     Use :func:`kasacloud.sim.build_device` to make one.
     """
 
+    answers_at_once: Final = True
+    """It answers from memory through :meth:`handle`: a server needs no timeout around it."""
+
     def __init__(
         self,
         profile: Profile,
