@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from kasacloud.protocol import errors
@@ -119,6 +119,7 @@ class SimulatedDevice:
         self._meters: dict[int | None, Meter] = {}
         self._routes: dict[str, dict[str, Handler]] = {}
         self._timed: list[Capability] = []
+        self._day_cache: tuple[tzinfo, float, date, float] | None = None
         if not lazy:
             self._ensure_body()
 
@@ -462,8 +463,7 @@ class SimulatedDevice:
         t_s = start_s
         # One step per local day, so that a month-long jump is about thirty steps.
         while t_s < end_s:
-            day = datetime.fromtimestamp(t_s, tz).date()
-            midnight_s = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+            day, midnight_s = self._local_day(t_s, tz)
             step_end_s = min(end_s, midnight_s)
             span_s = step_end_s - t_s
             for target, meter in loads:
@@ -475,6 +475,19 @@ class SimulatedDevice:
                     meter.energy_wh.add(day, wh)
                     meter.total_wh += wh
             t_s = step_end_s
+
+    def _local_day(self, t_s: float, tz: tzinfo) -> tuple[date, float]:
+        """The local day of ``t_s`` and the instant it ends (the last answer is kept: most
+        calls of a device fall on the same day)."""  # noqa: D205, D209
+        cached = self._day_cache
+        if cached is not None and cached[0] is tz and cached[1] <= t_s < cached[3]:
+            return cached[2], cached[3]
+        day = datetime.fromtimestamp(t_s, tz).date()
+        start_s = datetime.combine(day, time(0), tzinfo=tz).timestamp()
+        end_s = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+        if start_s <= t_s < end_s:  # not across a DST gap: safe to reuse
+            self._day_cache = (tz, start_s, day, end_s)
+        return day, end_s
 
     def synthesize_history(self) -> None:
         """Give every load plausible past use (first build only; deterministic from ids)."""
