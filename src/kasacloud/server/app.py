@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from kasacloud import _json as fast_json
 from kasacloud.protocol import assumptions, envelope, signing
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server import v1, v2
@@ -46,7 +47,7 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _json(body: dict[str, Any]) -> Response:
-    return JSONResponse(body)
+    return Response(fast_json.dumps(body), media_type="application/json")
 
 
 def _call(service: CloudService, request: Request) -> Call:
@@ -78,7 +79,7 @@ def _verify(request: Request, body: bytes, service: CloudService) -> Response | 
 
 def _parse(body: bytes) -> tuple[object, bool]:
     try:
-        return json.loads(body), True
+        return fast_json.loads(body), True
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None, False
 
