@@ -6,6 +6,8 @@ Every device call goes through :meth:`Registry.owned`, which refuses another acc
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import itertools
 import logging
 import secrets
@@ -23,7 +25,7 @@ from kasacloud.server.accounts import Account
 from kasacloud.server.config import ServerConfig
 from kasacloud.server.devices import DeviceKit, HostedDevice, answers_at_once
 from kasacloud.server.faults import Fault
-from kasacloud.server.store import DeviceRow, Store
+from kasacloud.server.store import DeviceRow, DeviceState, Store
 
 log = logging.getLogger("kasacloud.server.registry")
 
@@ -76,6 +78,51 @@ def _is_child_of(child_id: str, parent_id: str) -> bool:
     return len(index) == 2 and index.isdigit()
 
 
+class _GroupCommit:
+    """Device state writes that arrive while a commit is on its way to disk share the next one.
+
+    Each write is still on disk before its request is answered (``save`` returns after the commit
+    that holds it); under concurrent writes the disk is waited for once per batch, not per write.
+    Used from the server's event loop only.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._queue: list[tuple[DeviceState, asyncio.Future[None]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def save(self, state: DeviceState) -> None:
+        """Queue a write; returns once it is committed (raises what the commit raised)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queue.append((state, done))
+        if self._draining is None or self._draining.done():
+            self._draining = loop.create_task(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await anyio.to_thread.run_sync(
+                    self._store.save_device_states, [state for state, _ in batch]
+                )
+            except Exception as exc:  # each waiting request raises it, as a lone write would
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            except BaseException:  # cancelled (the loop is closing): nobody waits forever
+                for _, done in batch + self._queue:
+                    if not done.done():
+                        done.cancel()
+                self._queue = []
+                raise
+            for _, done in batch:
+                if not done.done():  # a request cancelled meanwhile was not answered
+                    done.set_result(None)
+
+
 class Registry:
     """Every hosted device, in memory, written through to the store."""
 
@@ -104,6 +151,7 @@ class Registry:
         # walk every device of the server.
         self._by_owner: dict[str | None, dict[str, HostedEntry]] = {}
         self._seq = itertools.count(store.max_write_seq() + 1)
+        self._writer = _GroupCommit(store)
         for row in store.load_devices():
             try:
                 device = kit.build(
@@ -239,7 +287,7 @@ class Registry:
         owner's e-mail (None when bound to no account).
         """
         owner = self._owner_email(entry.owner) if entry.owner is not None else None
-        server = urlsplit(self._region_url(entry.region)).hostname or ""
+        server = self._host_of(self._region_url(entry.region))
         binding = (owner, server)
         if entry.binding == binding:
             return
@@ -249,6 +297,12 @@ class Registry:
         tell = getattr(entry.device, "set_cloud_binding", None)
         if callable(tell):
             tell(owner, server)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=64)
+    def _host_of(url: str) -> str:
+        # Cached: every passthrough checks the binding, and the URLs are a few.
+        return urlsplit(url).hostname or ""
 
     # --- driving ----------------------------------------------------------------------------
 
@@ -296,9 +350,7 @@ class Registry:
         seq = next(self._seq)
         alias = str(entry.device.cloud_info().get("alias", ""))
         snapshot = entry.device.snapshot()
-        await anyio.to_thread.run_sync(
-            self._store.save_device_state, entry.device_id, alias, snapshot, seq
-        )
+        await self._writer.save(DeviceState(entry.device_id, alias, snapshot, seq))
 
     async def set_alias(self, entry: HostedEntry, alias: str) -> None:
         """Rename a device: the alias lives on the device, so this is a passthrough to it.
