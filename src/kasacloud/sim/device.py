@@ -119,6 +119,8 @@ class SimulatedDevice:
         self._meters: dict[int | None, Meter] = {}
         self._routes: dict[str, dict[str, Handler]] = {}
         self._timed: list[Capability] = []
+        self._rules: list[RulesCapability] = []
+        self._rules_by_priority: list[RulesCapability] = []
         self._day_cache: tuple[tzinfo, float, date, float] | None = None
         if not lazy:
             self._ensure_body()
@@ -181,6 +183,18 @@ class SimulatedDevice:
                 c
                 for c in self._capabilities.values()
                 if type(c).next_event_s is not Capability.next_event_s
+            ]
+            self._contributors = [
+                c
+                for c in self._capabilities.values()
+                if type(c).contribute_sysinfo is not Capability.contribute_sysinfo
+            ]
+            self._rules = [c for c in self._capabilities.values() if isinstance(c, RulesCapability)]
+            by_kind = {table.kind: table for table in self._rules}
+            self._rules_by_priority = [  # what active_mode reports first
+                by_kind[kind]
+                for kind in ("count_down", "anti_theft", "schedule")
+                if kind in by_kind
             ]
             state, self._pending_state = self._pending_state, None
             if state is not None:
@@ -389,8 +403,14 @@ class SimulatedDevice:
             return self.profile.outlet_power_w[child] * scale
         return self.profile.power_w * scale
 
+    def sysinfo_contributors(self) -> list[Capability]:
+        """The capabilities that write part of ``get_sysinfo``, in profile order."""
+        self._ensure_body()
+        return self._contributors
+
     def _rule_tables(self) -> list[RulesCapability]:
-        return [c for c in self.capabilities.values() if isinstance(c, RulesCapability)]
+        self._ensure_body()
+        return self._rules
 
     def next_action(self, child: int | None, now_s: float) -> JsonDict:
         """Sysinfo's ``next_action``: the first planned rule action (``{"type": -1}``: none)."""
@@ -412,11 +432,10 @@ class SimulatedDevice:
 
     def active_mode(self, now_s: float) -> str:
         """Sysinfo's ``active_mode``: a running countdown wins, then away mode, then schedules."""
-        tables = {table.kind: table for table in self._rule_tables()}
-        for kind in ("count_down", "anti_theft", "schedule"):
-            table = tables.get(kind)
-            if table is not None and table.has_active_rules():
-                return kind
+        self._ensure_body()
+        for table in self._rules_by_priority:
+            if table.has_active_rules():
+                return table.kind
         return "none"
 
     def reboot(self, delay_s: float, now_s: float) -> None:
