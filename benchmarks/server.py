@@ -11,7 +11,10 @@ of the rounds' ratios. Phases: ``get_sysinfo`` (a read), and ``set_relay_state``
 and off (a write: each is on disk before it is answered). Bounded: at most ``--requests`` requests
 and ``--seconds`` seconds per phase and round.
 
-    python -m benchmarks server [--requests=3000] [--seconds=10] [--concurrency=16] [--rounds=3]
+Beside req/s it prints requests per CPU second of the server process (all its threads, from
+/proc): the server's own cost, which other work on the machine disturbs much less than wall time.
+
+    python -m benchmarks server [--requests=2000] [--seconds=10] [--concurrency=16] [--rounds=7]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import tempfile
 import time
@@ -28,7 +32,7 @@ from typing import Any
 
 import httpx
 
-DEFAULTS = {"requests": 3000, "seconds": 10.0, "concurrency": 16, "rounds": 3}
+DEFAULTS = {"requests": 2000, "seconds": 10.0, "concurrency": 16, "rounds": 7}
 READ = ({"system": {"get_sysinfo": None}},)
 WRITE = (
     {"system": {"set_relay_state": {"state": 1}}},
@@ -81,6 +85,12 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    cpu_s: float = 0.0
+    """CPU time the server process spent meanwhile (user + system, every thread)."""
+
+    @property
+    def per_cpu_s(self) -> float:
+        return self.count / self.cpu_s if self.cpu_s else 0.0
 
     @property
     def rps(self) -> float:
@@ -170,6 +180,16 @@ async def _load(name: str, url: str, bodies: list[dict[str, Any]], opts: dict[st
     return Result(name, len(latencies), elapsed, latencies, errors)
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start(target: Any, *args: Any) -> tuple[Any, str]:
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
@@ -246,12 +266,14 @@ def _merge(results: list[Result]) -> Result:
     latencies = [ms for r in results for ms in r.latencies_ms]
     # req/s: the median round's, so that one slow round (a busy machine) does not decide.
     middle = sorted(results, key=lambda r: r.rps)[len(results) // 2]
+    count = sum(r.count for r in results)
     return Result(
         results[0].name,
-        sum(r.count for r in results),
-        middle.seconds * sum(r.count for r in results) / middle.count if middle.count else 0.0,
+        count,
+        middle.seconds * count / middle.count if middle.count else 0.0,
         latencies,
         sum(r.errors for r in results),
+        sum(r.cpu_s for r in results),
     )
 
 
@@ -270,32 +292,38 @@ def main(argv: list[str]) -> int:
             login = asyncio.run(_cloud_device(cloud_url))
             print(
                 f"{'':30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'count':>7} {'errors':>6}"
-                f" {'ratio':>6}"
+                f" {'ratio':>6} {'req/CPU s':>10} {'ratio':>6}"
             )
+            pids = {"ceiling": ceiling_proc.pid, "cloud": cloud_proc.pid}
             for phase, commands in (("get_sysinfo", READ), ("set_relay_state", WRITE)):
                 rounds: dict[str, list[Result]] = {"ceiling": [], "cloud": []}
                 ratios = []
                 for n in range(int(opts["rounds"])):
                     order = [("ceiling", ceiling_url, None), ("cloud", cloud_url, login)]
                     for key, url, who in order if n % 2 == 0 else order[::-1]:
+                        cpu_before = _cpu_s(pids[key])
                         result = asyncio.run(_load(key, url, _bodies(commands, who), opts))
+                        result.cpu_s = _cpu_s(pids[key]) - cpu_before
                         rounds[key].append(result)
                     ratios.append(rounds["cloud"][-1].rps / (rounds["ceiling"][-1].rps or 1.0))
                 ratio = statistics.median(ratios)
+                merged = {key: _merge(rounds[key]) for key in rounds}
+                cpu_ratio = merged["cloud"].per_cpu_s / (merged["ceiling"].per_cpu_s or 1.0)
                 for key, label in (
                     ("ceiling", "minimal handler (ceiling)"),
                     ("cloud", f"kasacloud {phase}"),
                 ):
-                    r = _merge(rounds[key])
+                    r = merged[key]
                     failed |= r.errors > 0
                     shown = f"{ratio:6.2f}" if key == "cloud" else f"{'':6}"
+                    shown_cpu = f"{cpu_ratio:6.2f}" if key == "cloud" else f"{'':6}"
                     print(
                         f"{label:30} {r.rps:9.0f} {r.pct(50):8.2f} {r.pct(99):8.2f} {r.count:7d}"
-                        f" {r.errors:6d} {shown}"
+                        f" {r.errors:6d} {shown} {r.per_cpu_s:10.0f} {shown_cpu}"
                     )
                 print(
-                    f"ratio kasacloud/ceiling, {phase}: {ratio:.2f}"
-                    f" (rounds: {', '.join(f'{x:.2f}' for x in ratios)})"
+                    f"ratio kasacloud/ceiling, {phase}: {ratio:.2f} req/s (median of rounds:"
+                    f" {', '.join(f'{x:.2f}' for x in ratios)}); {cpu_ratio:.2f} per server CPU s"
                 )
         finally:
             for proc in (ceiling_proc, cloud_proc):
