@@ -3,8 +3,10 @@
 Seeds ``--accounts`` accounts of ``--per-account`` devices each (a mix of plugs, energy plugs,
 dimmers, bulbs and strips), in a server process of its own on a free 127.0.0.1 port, and prints:
 
-- start time: from the process's first line to the server accepting connections (building the
-  service, seeding or reading the store, binding);
+- start time: from starting the process to the server answering; "build": from the process's
+  first line to the service built and its port bound (seeding or reading the store); "CPU": the
+  CPU time the process had used by then (all threads: a busy machine stretches wall time, not
+  this);
 - RSS of the server process once started, and its peak (VmHWM);
 - getDeviceList time for one account (first call, then the median of a few);
 - get_sysinfo of each device of that account, one after another, and the RSS after it (the
@@ -81,7 +83,7 @@ def _serve(report: Any, data_dir: str, seed_data: dict[str, Any] | None) -> None
     config = dataclasses.replace(ServerConfig(), account_rate_limit=None, terminal_rate_limit=None)
     service = CloudService(Path(data_dir), config=config, seed=seed_data)
     sockets = bind_regions(service, "127.0.0.1", 0)
-    report.put((sockets[0].getsockname()[1], time.perf_counter() - started))
+    report.put((sockets[0].getsockname()[1], time.perf_counter() - started, time.process_time()))
     make_server(service).run(sockets=sockets)
 
 
@@ -99,7 +101,7 @@ def _phase(name: str, data_dir: str, seed_data: dict[str, Any] | None, per: int)
     proc = ctx.Process(target=_serve, args=(report, data_dir, seed_data), daemon=True)
     proc.start()
     try:
-        port, built_s = report.get(timeout=600)
+        port, built_s, cpu_s = report.get(timeout=600)
         url = f"http://127.0.0.1:{port}"
         with httpx.Client(timeout=60) as client:
             deadline = time.monotonic() + 60
@@ -161,6 +163,7 @@ def _phase(name: str, data_dir: str, seed_data: dict[str, Any] | None, per: int)
         "phase": name,
         "start_s": ready_s,
         "build_s": built_s,
+        "cpu_s": cpu_s,
         "rss_mib": rss / 1024,
         "peak_mib": max(hwm, hwm_after, hwm_used) / 1024,
         "rss_after_list_mib": rss_after / 1024,
@@ -199,12 +202,13 @@ def main(argv: list[str]) -> int:
         ) / (1024 * 1024)
         results.append(_phase("restart from the store", data_dir, None, per))
     print(
-        f"{'':24} {'start s':>8} {'build s':>8} {'RSS MiB':>8} {'peak MiB':>9}"
+        f"{'':24} {'start s':>8} {'build s':>8} {'CPU s':>6} {'RSS MiB':>8} {'peak MiB':>9}"
         f" {'list 1st ms':>12} {'list ms':>8} {'read all s':>11} {'RSS after':>10}"
     )
     for r in results:
         print(
-            f"{r['phase']:24} {r['start_s']:8.1f} {r['build_s']:8.1f} {r['rss_mib']:8.0f}"
+            f"{r['phase']:24} {r['start_s']:8.1f} {r['build_s']:8.1f} {r['cpu_s']:6.1f}"
+            f" {r['rss_mib']:8.0f}"
             f" {r['peak_mib']:9.0f} {r['list_first_ms']:12.1f} {r['list_median_ms']:8.1f}"
             f" {r['read_all_s']:11.1f} {r['rss_after_use_mib']:10.0f}"
         )
