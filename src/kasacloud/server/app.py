@@ -112,14 +112,15 @@ async def root(request: Request) -> Response:
         return _json(envelope.failure(ErrorCode.JSON_FORMAT))
     started = time.perf_counter()
     answer = await v1.dispatch(_call(service, request, signed_by), payload)
-    method = payload.get("method") if isinstance(payload, dict) else None
-    log.debug(
-        "%s %s -> %s in %.1f ms",
-        "V2" if signed else "V1",
-        method if isinstance(method, str) and method in v1.METHODS else "?",
-        answer.get("error_code"),
-        (time.perf_counter() - started) * 1000,
-    )
+    if log.isEnabledFor(logging.DEBUG):  # the arguments cost more than the check
+        method = payload.get("method") if isinstance(payload, dict) else None
+        log.debug(
+            "%s %s -> %s in %.1f ms",
+            "V2" if signed else "V1",
+            method if isinstance(method, str) and method in v1.METHODS else "?",
+            answer.get("error_code"),
+            (time.perf_counter() - started) * 1000,
+        )
     return _json(answer)
 
 
