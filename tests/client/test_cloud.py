@@ -530,11 +530,12 @@ async def test_client_timeout(fake_kit) -> None:
 
     # the server gives up on the device (-20002) after the client gave up on the server, so that
     # no request is left hanging when the server stops
-    config = ServerConfig(device_timeout_s=0.6)
+    # (limits wide enough for a login's password hashing on a loaded machine)
+    config = ServerConfig(device_timeout_s=5.0)
     fast_fail = RetryPolicy(max_attempts=1)
     async with (
         LocalCloud(config=config, kit=fake_kit) as server,
-        client(server.url, timeout_s=0.3, retry=fast_fail) as cloud,
+        client(server.url, timeout_s=2.0, retry=fast_fail) as cloud,
     ):
         await cloud.login(*DEMO)
         kettle = await cloud.device("Kettle")
