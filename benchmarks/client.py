@@ -166,23 +166,49 @@ class Recorded:
 async def _raw(
     http: aiohttp.ClientSession, requests: list[tuple[str, bytes]], concurrency: int
 ) -> tuple[float, float]:
-    """Send ``requests`` (signed afresh, like kasacloud) with aiohttp alone: wall and CPU time."""
-    gate = asyncio.Semaphore(concurrency)
+    """Send ``requests`` with aiohttp alone: wall and CPU time.
 
-    async def one(url: str, body: bytes) -> None:
+    Each body is built and signed per call from the device command, as any program doing this
+    job must (the command as a JSON string inside the JSON envelope), and each answer decoded.
+    """
+    gate = asyncio.Semaphore(concurrency)
+    commands = []
+    for url, body in requests:
+        envelope = json.loads(body)
+        commands.append(
+            (url, envelope["params"]["deviceId"], json.loads(envelope["params"]["requestData"]))
+        )
+
+    async def one(url: str, device_id: str, command: dict[str, Any]) -> None:
+        body = json.dumps(
+            {
+                "method": "passthrough",
+                "params": {"deviceId": device_id, "requestData": json.dumps(command)},
+            },
+            separators=(",", ":"),
+        ).encode()
         headers = {"Content-Type": "application/json;charset=UTF-8"}
         headers.update(signing.sign(signing.KASA_APP, body, "/"))
-        async with gate, http.post(url, data=body, headers=headers) as response:
-            answer = json.loads(await response.read())
+        async with gate:
+            for attempt in (1, 2):
+                try:
+                    async with http.post(url, data=body, headers=headers) as response:
+                        answer = json.loads(await response.read())
+                    break
+                except aiohttp.ClientConnectionError:
+                    # the server closed an idle keep-alive connection as it was reused: once
+                    # more, as kasacloud would (it retries a connection failure with a backoff)
+                    if attempt == 2:
+                        raise
         assert answer["error_code"] == 0, answer
         json.loads(answer["result"]["responseData"])
 
     with _Timer() as timer:
         if concurrency == 1:
-            for url, body in requests:
-                await one(url, body)
+            for command in commands:
+                await one(*command)
         else:
-            await asyncio.gather(*(one(url, body) for url, body in requests))
+            await asyncio.gather(*(one(*command) for command in commands))
     return timer.wall, timer.cpu
 
 
