@@ -534,10 +534,11 @@ async def test_client_timeout(fake_kit) -> None:
     fast_fail = RetryPolicy(max_attempts=1)
     async with (
         LocalCloud(config=config, kit=fake_kit) as server,
-        client(server.url, timeout_s=0.3, retry=fast_fail) as cloud,
+        client(server.url, timeout_s=30, retry=fast_fail) as cloud,
     ):
-        await cloud.login(*DEMO)
+        await cloud.login(*DEMO)  # a password check can take longer than 0.3 s on a busy machine
         kettle = await cloud.device("Kettle")
+        cloud.session.timeout_s = 0.3  # read per exchange
         server.device(kettle.device_id).hang = True  # type: ignore[attr-defined]
         with pytest.raises(CloudTimeoutError) as info:
             await kettle.turn_on()
