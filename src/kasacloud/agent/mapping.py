@@ -83,6 +83,8 @@ def ha_component(feature: FeatureSnapshot, *, in_light: bool = False) -> HaCompo
     if in_light and feature.id in LIGHT_FEATURES:
         return None
     category = _entity_category(feature)
+    if category == "config" and feature.type in (SENSOR, BINARY_SENSOR):
+        category = "diagnostic"  # HA refuses "config" for read-only entities
     if feature.type == SWITCH:
         return HaComponent("switch", "outlet" if feature.id == "state" else None, None, category)
     if feature.type == BINARY_SENSOR:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
 
-from kasacloud.agent.config import AgentConfig
+from kasacloud.agent.config import AgentConfig, ConfigError
 from kasacloud.agent.history import HistoryRecorder, SqliteHistory
 from kasacloud.agent.metrics import MetricsServer
 from kasacloud.agent.mqtt import MqttBridge
@@ -39,7 +40,14 @@ async def serve(
     handle_signals: bool = True,
 ) -> None:
     """Run the agent with the outputs ``config`` turns on, until SIGTERM/SIGINT or cancelled."""
-    store = SqliteHistory(config.history_path) if config.history_path is not None else None
+    store: SqliteHistory | None = None
+    if config.history_path is not None:
+        try:
+            store = SqliteHistory(config.history_path)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"Cannot open the energy history {config.history_path}: {exc}."
+            ) from None
     agent = Agent(cloud, config, history=HistoryRecorder(store) if store is not None else None)
     running = RunningAgent(agent, history=store)
     metrics: MetricsServer | None = None
@@ -47,9 +55,16 @@ async def serve(
         if store is not None:
             running.lines.append(f"Energy history: {store.path}")
         if config.metrics_host is not None:
-            metrics = MetricsServer(agent, config.metrics_host, config.metrics_port)
-            running.lines.append(f"Prometheus metrics: {metrics.start()}")
-            running.metrics = metrics
+            server = MetricsServer(agent, config.metrics_host, config.metrics_port)
+            try:
+                url = server.start()
+            except OSError as exc:
+                raise ConfigError(
+                    f"Metrics: cannot listen on {config.metrics_host}:{config.metrics_port} "
+                    f"({exc.strerror or exc}); choose another port."
+                ) from None
+            metrics = running.metrics = server
+            running.lines.append(f"Prometheus metrics: {url}")
         async with anyio.create_task_group() as tg:
             if config.mqtt is not None:
                 bridge = MqttBridge(config.mqtt, agent)
