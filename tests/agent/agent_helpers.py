@@ -8,6 +8,7 @@ in CI (``.ci/run`` installs it).
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import os
 import shutil
@@ -76,23 +77,32 @@ class Broker:
 
 
 @contextlib.contextmanager
-def run_mosquitto(tmp_path: Path, extra: str = "", *, port: int | None = None) -> Iterator[Broker]:
+def run_mosquitto(
+    tmp_path: Path, extra: str = "", *, port: int | None = None, anonymous: bool = True
+) -> Iterator[Broker]:
     binary = require_tool("mosquitto", "mosquitto")
     port = port or free_port()
     conf = tmp_path / "mosquitto.conf"
     log = tmp_path / "mosquitto.log"
     conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        f"listener {port} 127.0.0.1\nallow_anonymous {str(anonymous).lower()}\n"
+        "persistence false\n"
+        # as root, mosquitto drops to user "mosquitto", who cannot read the test's tmp dir
+        f"user {getpass.getuser()}\n"
         f"log_dest file {log}\n{extra}",
         encoding="utf-8",
     )
-    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: E501
+    process = subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )  # noqa: E501
     try:
         deadline = time.monotonic() + 10
         while True:
             if process.poll() is not None:
                 err = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"mosquitto exited: {err} {log.read_text() if log.exists() else ''}")
+                raise RuntimeError(
+                    f"mosquitto exited: {err} {log.read_text() if log.exists() else ''}"
+                )
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
                 break
             if time.monotonic() > deadline:
@@ -163,7 +173,9 @@ class Watcher:
 
 @contextlib.asynccontextmanager
 async def watching(broker: Broker, topic: str = "#") -> AsyncIterator[Watcher]:
-    async with aiomqtt.Client(broker.host, broker.port, identifier=f"watch-{uuid.uuid4().hex[:8]}") as client:  # noqa: E501
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier=f"watch-{uuid.uuid4().hex[:8]}"
+    ) as client:  # noqa: E501
         watcher = Watcher(client)
         await client.subscribe(topic, qos=1)
         async with anyio.create_task_group() as tg:
@@ -213,5 +225,3 @@ async def until(check: Callable[[], bool], timeout: float = WAIT_S) -> None:
     with anyio.fail_after(timeout):
         while not check():
             await anyio.sleep(0.05)
-
-

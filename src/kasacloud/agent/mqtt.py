@@ -435,8 +435,11 @@ class MqttBridge:
             # while offline a device's features are unknown: keep its last config and state
             if device.online or device.device_id not in self._configured:
                 config = discovery_payload(self.topics, device)
-                await self._send(self.topics.config(device.device_id), _json(config), force=force)
-                self._configured.add(device.device_id)
+                if config["cmps"]:  # a device never seen online may have nothing to show yet
+                    await self._send(
+                        self.topics.config(device.device_id), _json(config), force=force
+                    )
+                    self._configured.add(device.device_id)
             await self._send(
                 self.topics.availability(device.device_id),
                 (ONLINE if device.online else OFFLINE).encode(),

@@ -13,6 +13,7 @@ types and units, so that everything downstream is keyed by feature id, type and 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Mapping
@@ -182,6 +183,11 @@ def features_of(device: Device) -> dict[str, FeatureSnapshot]:
     return _from_attributes(device)
 
 
+def _unknown(features: Mapping[str, FeatureSnapshot]) -> dict[str, FeatureSnapshot]:
+    """The features with their values unknown (an offline device's last sysinfo is not news)."""
+    return {fid: dataclasses.replace(f, value=None) for fid, f in features.items()}
+
+
 def _mac(device: Device) -> str:
     raw = device.mac.replace(":", "").replace("-", "").lower()
     if len(raw) != 12:
@@ -203,7 +209,7 @@ def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
         fw_version=device.fw_ver,
         mac="" if isinstance(device, Outlet) else _mac(device),
         online=is_online,
-        features=features_of(device) if is_online else {},
+        features=features_of(device) if is_online else _unknown(features_of(device)),
         parent_id=parent_id,
         outlet=device.index + 1 if isinstance(device, Outlet) else None,
         color_temp_range_k=rng,
