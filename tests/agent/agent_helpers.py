@@ -94,7 +94,7 @@ def run_mosquitto(
     )
     process = subprocess.Popen(
         [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )  # noqa: E501
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -138,10 +138,10 @@ class Watcher:
         return json.loads(payload)
 
     async def wait_for(
-        self, topic: str, predicate: Callable[[bytes], bool] = bool, timeout: float = WAIT_S
+        self, topic: str, predicate: Callable[[bytes], bool] = bool, within_s: float = WAIT_S
     ) -> bytes:
         """The first (latest) payload on ``topic`` that satisfies ``predicate``."""
-        with anyio.fail_after(timeout):
+        with anyio.fail_after(within_s):
             while True:
                 payload = self.last(topic)
                 if payload is not None and predicate(payload):
@@ -150,7 +150,7 @@ class Watcher:
                 await changed.wait()
 
     async def wait_json(
-        self, topic: str, predicate: Callable[[Any], bool], timeout: float = WAIT_S
+        self, topic: str, predicate: Callable[[Any], bool], within_s: float = WAIT_S
     ) -> Any:
         def check(payload: bytes) -> bool:
             try:
@@ -158,7 +158,7 @@ class Watcher:
             except ValueError:
                 return False
 
-        return json.loads(await self.wait_for(topic, check, timeout))
+        return json.loads(await self.wait_for(topic, check, within_s))
 
     async def _pump(self) -> None:
         async for message in self.client.messages:
@@ -175,7 +175,7 @@ class Watcher:
 async def watching(broker: Broker, topic: str = "#") -> AsyncIterator[Watcher]:
     async with aiomqtt.Client(
         broker.host, broker.port, identifier=f"watch-{uuid.uuid4().hex[:8]}"
-    ) as client:  # noqa: E501
+    ) as client:
         watcher = Watcher(client)
         await client.subscribe(topic, qos=1)
         async with anyio.create_task_group() as tg:
@@ -220,8 +220,9 @@ async def running_agent(cloud: KasaCloud, config: AgentConfig) -> AsyncIterator[
             tg.cancel_scope.cancel()
 
 
-async def until(check: Callable[[], bool], timeout: float = WAIT_S) -> None:
+async def until(check: Callable[[], bool], within_s: float = WAIT_S) -> None:
     """Wait (bounded) until ``check()`` is true."""
-    with anyio.fail_after(timeout):
-        while not check():
+    with anyio.fail_after(within_s):
+        # polling: the condition belongs to code that has no event to wait on
+        while not check():  # noqa: ASYNC110
             await anyio.sleep(0.05)

@@ -201,7 +201,9 @@ async def test_commands_switch_and_set_lights_through_the_cloud(
         await watcher.publish(light_set, json.dumps({"state": "ON", "brightness": 35}))
         await watcher.wait_json(light_topic, lambda s: s["state"] == "ON" and s["brightness"] == 35)
         now = await fresh(home, bulb.device_id)
-        assert isinstance(now, Bulb) and now.is_on and now.brightness == 35
+        assert isinstance(now, Bulb)
+        assert now.is_on
+        assert now.brightness == 35
 
         # colour temperature, in kelvin
         await watcher.publish(light_set, json.dumps({"state": "ON", "color_temp": 3000}))
@@ -209,7 +211,8 @@ async def test_commands_switch_and_set_lights_through_the_cloud(
             light_topic, lambda s: s.get("color_mode") == "color_temp" and s["color_temp"] == 3000
         )
         now = await fresh(home, bulb.device_id)
-        assert isinstance(now, Bulb) and now.color_temp_k == 3000
+        assert isinstance(now, Bulb)
+        assert now.color_temp_k == 3000
 
         # an HS colour
         await watcher.publish(
@@ -220,7 +223,8 @@ async def test_commands_switch_and_set_lights_through_the_cloud(
             lambda s: s.get("color_mode") == "hs" and s["color"] == {"h": 240.0, "s": 80.0},
         )
         now = await fresh(home, bulb.device_id)
-        assert isinstance(now, Bulb) and now.hsv == (240, 80, 50)
+        assert isinstance(now, Bulb)
+        assert now.hsv == (240, 80, 50)
 
         # off
         await watcher.publish(light_set, json.dumps({"state": "OFF"}))
@@ -236,7 +240,8 @@ async def test_commands_switch_and_set_lights_through_the_cloud(
             lambda s: s["brightness"] == 20 and s["state"] == "ON",
         )
         now = await fresh(home, dimmer.device_id)
-        assert now.is_on and now.brightness == 20  # type: ignore[attr-defined]
+        assert now.is_on
+        assert now.brightness == 20
 
         # a bad payload is reported and ignored; the agent goes on
         await watcher.publish(light_set, "not json")
@@ -327,14 +332,12 @@ async def test_a_config_left_by_an_earlier_run_is_removed(cloud: KasaCloud, brok
 async def test_broker_credentials_come_from_the_environment(
     cloud: KasaCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import subprocess
-
     from agent_helpers import require_tool
 
     passwd = require_tool("mosquitto_passwd", "mosquitto")
     password_file = tmp_path / "passwords"
     secret = f"pw-{uuid.uuid4().hex}"
-    subprocess.run([passwd, "-c", "-b", str(password_file), "agent", secret], check=True)
+    await anyio.run_process([passwd, "-c", "-b", str(password_file), "agent", secret])
     password_file.chmod(0o600)
     extra = f"password_file {password_file}\n"
     with run_mosquitto(tmp_path, extra, anonymous=False) as broker:
@@ -427,6 +430,7 @@ async def test_mqtts_with_a_ca_file(cloud: KasaCloud, tmp_path: Path) -> None:
     extra = f"listener {tls_port} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
     with run_mosquitto(tmp_path, extra) as broker:
         mqtt = parse_mqtt_url(f"mqtts://127.0.0.1:{tls_port}", ca_file=ca)
-        assert mqtt.tls and mqtt.ca_file == ca
+        assert mqtt.tls
+        assert mqtt.ca_file == ca
         async with watching(broker) as watcher, running_agent(cloud, fast_config(mqtt=mqtt)):
             await watcher.wait_for(f"{BASE}/bridge/availability", lambda p: p == b"online")
