@@ -208,11 +208,13 @@ def check_component(where: str, component: dict[str, Any]) -> None:
             if allowed_states:
                 assert state_class in allowed_states, f"{where}: {state_class} for {device_class}"
         if device_class == "timestamp":
-            assert unit is None and state_class is None, where
+            assert unit is None, where
+            assert state_class is None, where
     if platform == "light":
         assert component["schema"] == "json", where
         modes = component.get("supported_color_modes", [])
-        assert modes and set(modes) <= COLOR_MODES, f"{where}: color modes {modes}"
+        assert modes, f"{where}: no color modes"
+        assert set(modes) <= COLOR_MODES, f"{where}: color modes {modes}"
         if "onoff" in modes or "brightness" in modes:
             assert len(modes) == 1, f"{where}: {modes}: onoff/brightness must stand alone"
         if "color_temp" in modes:
@@ -232,7 +234,8 @@ def check_device_config(where: str, config: dict[str, Any]) -> None:
         _check_type(where, f"dev.{key}", value, DEVICE_OPTIONS[key])
     assert device.get("identifiers") or device.get("connections"), f"{where}: dev needs an id"
     for pair in device.get("connections", []):
-        assert isinstance(pair, list) and len(pair) == 2, where
+        assert isinstance(pair, list), where
+        assert len(pair) == 2, where
     origin = config["o"]
     assert "name" in origin, f"{where}: o.name is required"
     for key, value in origin.items():
@@ -247,7 +250,8 @@ def check_device_config(where: str, config: dict[str, Any]) -> None:
         assert config["availability_mode"] in {"all", "any", "latest"}, where
     if "qos" in config:
         assert config["qos"] in (0, 1, 2), where
-    assert isinstance(config["cmps"], dict) and config["cmps"], f"{where}: no components"
+    assert isinstance(config["cmps"], dict), where
+    assert config["cmps"], f"{where}: no components"
     for object_id, component in config["cmps"].items():
         assert re.fullmatch(r"[a-zA-Z0-9_-]+", object_id), f"{where}: object id {object_id}"
         check_component(f"{where} {object_id}", component)
