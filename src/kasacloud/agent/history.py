@@ -235,12 +235,20 @@ def _months_back(today: dt.date, since: dt.date) -> list[tuple[int, int]]:
     return out
 
 
+def _device_today(device: Device) -> dt.date:
+    """The device's own date (its history is kept by its clock), else this computer's."""
+    for holder in (device, getattr(device, "parent", None)):
+        clock = getattr(holder, "time", None)
+        if isinstance(clock, dt.datetime):
+            return clock.date()
+    return dt.date.today()
+
+
 class HistoryRecorder:
     """The agent's history job: back-fill after a gap, then keep the current month fresh."""
 
-    def __init__(self, store: HistoryStore, *, today: type[dt.date] = dt.date) -> None:
+    def __init__(self, store: HistoryStore) -> None:
         self.store = store
-        self._date = today
         self.recorded_days = 0
         """Day records written (a re-read day counts again)."""
 
@@ -257,10 +265,10 @@ class HistoryRecorder:
         """Read the months each meter misses (at least the current one) and the year's months."""
         from kasacloud.agent.poller import meters
 
-        today = self._date.today()
         for device in meters(devices):
             if not device.is_online or device.energy is None:
                 continue
+            today = _device_today(device)
             meter = Meter.of(device)
             months = _months_back(today, self._start(meter.meter_id, today))
             try:
@@ -282,3 +290,31 @@ class HistoryRecorder:
                 raise  # the poller's to handle (backoff, the report)
             except KasaCloudError as exc:
                 logger.warning("energy history of %s not read: %s", meter.alias, exc)
+
+
+def history_records(
+    start: dt.date, end: dt.date, meter_ids: Collection[str], path: Path | None = None
+) -> list[dict[str, object]]:
+    """``export``'s records of the recorded days (none when there is no history file)."""
+    from kasacloud.agent.config import default_history_path
+
+    try:
+        store = SqliteHistory.open_existing(path or default_history_path())
+    except (OSError, sqlite3.Error):
+        return []  # a history that cannot be read is no worse than none
+    if store is None:
+        return []
+    try:
+        days = store.days(start, end, meter_ids)
+    finally:
+        store.close()
+    return [
+        {
+            "device_id": day.meter.meter_id,
+            "alias": day.meter.alias,
+            "outlet": day.meter.outlet,
+            "date": day.date.isoformat(),
+            "energy_kwh": round(day.energy_kwh, 6),
+        }
+        for day in days
+    ]
