@@ -184,8 +184,9 @@ async def watching(broker: Broker, topic: str = "#") -> AsyncIterator[Watcher]:
             tg.cancel_scope.cancel()
 
 
-def signed_in_client(url: str) -> KasaCloud:
-    return KasaCloud(url=url, terminal_id=str(uuid.uuid4()), retry=FAST_RETRY)
+def signed_in_client(url: str, **kwargs: Any) -> KasaCloud:
+    kwargs.setdefault("terminal_id", str(uuid.uuid4()))
+    return KasaCloud(url=url, retry=FAST_RETRY, **kwargs)
 
 
 def fast_config(**kwargs: Any) -> AgentConfig:

@@ -16,11 +16,12 @@ what to do, and retried at the slowest pace.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -87,6 +88,43 @@ class Output(Protocol):
 
     async def publish(self, fleet: Mapping[str, DeviceSnapshot], *, listed: bool) -> None:
         """Take the fleet after a read or a command (``listed``: the device list was read)."""
+
+
+_RANK: tuple[type[KasaCloudError], ...] = (
+    RateLimitedError,
+    AuthenticationError,
+    CloudConnectionError,
+    DeviceOfflineError,
+    CloudTimeoutError,
+)
+
+
+def _rank(error: KasaCloudError) -> int:
+    for i, kind in enumerate(_RANK):
+        if isinstance(error, kind):
+            return i
+    return len(_RANK)
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            yield from _leaves(error)
+        else:
+            yield error
+
+
+@contextlib.contextmanager
+def one_error() -> Iterator[None]:
+    """Turn a group of client errors (concurrent reads: a strip's outlets) into the weightiest."""
+    try:
+        yield
+    except ExceptionGroup as group:
+        leaves = list(_leaves(group))
+        errors = [e for e in leaves if isinstance(e, KasaCloudError)]
+        if errors and len(errors) == len(leaves):
+            raise min(errors, key=_rank) from None
+        raise
 
 
 class Agent:
@@ -187,7 +225,8 @@ class Agent:
                     await self._update()
                     next_state = now + self.config.state_interval_s
                 if self.history is not None and now >= next_history:
-                    await self.history.collect(self.devices, self.budget)
+                    with one_error():
+                        await self.history.collect(self.devices, self.budget)
                     next_history = now + self.config.history_interval_s
                 if failures:
                     logger.info("polling works again")
@@ -242,7 +281,8 @@ class Agent:
     async def _list(self) -> None:
         """Read the device list and every online device's state (one passthrough each)."""
         await self.budget.acquire(1 + max(1, len(self.devices)), POLL)
-        devices = await self.cloud.devices(update=True)
+        with one_error():
+            devices = await self.cloud.devices(update=True)
         added = {d.device_id for d in devices} - {d.device_id for d in self.devices}
         gone = {d.device_id for d in self.devices} - {d.device_id for d in devices}
         for device_id in sorted(added):
@@ -282,7 +322,8 @@ class Agent:
                 continue
             await self.budget.acquire(self._cost(device), POLL)
             try:
-                await device.update()
+                with one_error():
+                    await device.update()
             except DeviceOfflineError:
                 logger.info("%s went offline", device.alias)
             except CloudTimeoutError as exc:
