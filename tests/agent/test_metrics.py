@@ -32,6 +32,20 @@ def reading(
     return all_samples[(name, (("device_id", device_id), ("outlet", outlet)))]
 
 
+EXPECTED = {
+    "state": "kasa_relay_on",
+    "current_power": "kasa_power_watts",
+    "total_energy": "kasa_energy_kwh_total",
+    "today_energy": "kasa_energy_today_kwh",
+    "voltage": "kasa_voltage_volts",
+    "current": "kasa_current_amperes",
+    "rssi": "kasa_rssi_dbm",
+    "brightness": "kasa_brightness_percent",
+    "color_temp": "kasa_color_temp_kelvin",
+}
+"""Feature id -> the metric the issue names (and the few we add), written out independently."""
+
+
 async def scrape(url: str) -> str:
     async with httpx.AsyncClient(timeout=10) as http:
         response = await http.get(url)
@@ -57,34 +71,22 @@ async def test_metrics_are_the_devices_readings_and_pass_promtool(
     got = samples(text)
     metered = 0
     for device in devices:
-        labels_online = reading(got, "kasa_device_online", device.device_id)
-        assert labels_online == (1.0 if device.is_online else 0.0)
+        online = reading(got, "kasa_device_online", device.device_id)
+        assert online == (1.0 if device.is_online else 0.0)
         if not device.is_online:
             continue
-        if not isinstance(device, Strip):
-            assert reading(got, "kasa_relay_on", device.device_id) == float(device.is_on)
-        if device.rssi is not None:
-            assert reading(got, "kasa_rssi_dbm", device.device_id) == device.rssi
-        meters = device.children if isinstance(device, Strip) else [device]
-        for meter in meters:
-            outlet = str(meter.index + 1) if meter is not device else ""  # type: ignore[attr-defined]
-            if meter is not device:
-                assert reading(got, "kasa_relay_on", device.device_id, outlet) == float(meter.is_on)
-            r = meter.realtime
-            if r is None or not meter.has_energy:
-                continue
-            metered += 1
-            assert reading(got, "kasa_power_watts", device.device_id, outlet) == r.power_w
-            if r.total_kwh is not None:
-                total = reading(got, "kasa_energy_kwh_total", device.device_id, outlet)
-                assert total == r.total_kwh
-            if r.voltage_v is not None:
-                volts = reading(got, "kasa_voltage_volts", device.device_id, outlet)
-                assert volts == r.voltage_v
-            if r.current_a is not None:
-                amps = reading(got, "kasa_current_amperes", device.device_id, outlet)
-                assert amps == r.current_a
-    assert metered >= 8  # two plugs, six outlets (and the bulbs that report power)
+        parts = [(device, "")]
+        if isinstance(device, Strip):
+            parts += [(outlet, str(outlet.index + 1)) for outlet in device.children]
+        for part, outlet in parts:
+            for feature_id, name in EXPECTED.items():
+                feature = part.features.get(feature_id)
+                if feature is None or feature.value is None:
+                    continue
+                value = reading(got, name, device.device_id, outlet)
+                assert value == float(feature.value), (part.alias, feature_id)
+                metered += feature_id == "current_power"
+    assert metered == 12  # 2 plugs, a strip and its 6 outlets, 3 bulbs that report power
 
     # the info gauge carries the names; readings carry ids only (a rename splits nothing)
     kettle = next(d for d in devices if d.alias == "Kettle")

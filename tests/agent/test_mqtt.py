@@ -181,7 +181,7 @@ async def test_commands_switch_and_set_lights_through_the_cloud(
         await until(lambda: running.agent.listed)
         await watcher.wait_for(config_topic(kettle.device_id))
         state_topic = f"{BASE}/{kettle.device_id}/state"
-        was_on = watcher.json(state_topic)["state"] == "ON"
+        was_on = json.loads(await watcher.wait_for(state_topic))["state"] == "ON"
         wanted = "OFF" if was_on else "ON"
         await watcher.publish(f"{BASE}/{kettle.device_id}/state/set", wanted)
         await watcher.wait_json(state_topic, lambda s: s["state"] == wanted)

@@ -8,6 +8,7 @@ called ``is_open`` a door), so that a new sensor of a hub maps without new code.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -55,7 +56,6 @@ _SENSOR_CLASS_BY_UNIT: Final[dict[str, str]] = {
 _SENSOR_CLASS_BY_ID: Final[dict[str, str]] = {
     "humidity": "humidity",
     "battery_level": "battery",
-    "on_since": "timestamp",
 }
 _BINARY_CLASS_BY_ID: Final[dict[str, str]] = {
     "is_open": "door",
@@ -65,6 +65,8 @@ _BINARY_CLASS_BY_ID: Final[dict[str, str]] = {
     "cloud_connection": "connectivity",
 }
 _ENERGY_UNITS: Final = frozenset({"kWh", "Wh"})
+_NOT_SHOWN: Final = frozenset({"on_since", "device_time"})
+"""Device-local times without a zone: HA's timestamp sensors need one."""
 
 
 def _entity_category(feature: FeatureSnapshot) -> str | None:
@@ -82,6 +84,10 @@ def ha_component(feature: FeatureSnapshot, *, in_light: bool = False) -> HaCompo
     """
     if in_light and feature.id in LIGHT_FEATURES:
         return None
+    if feature.parts or feature.id in _NOT_SHOWN or feature.category == DEBUG:
+        return None  # several numbers in one (a colour), or the device's own clock
+    if isinstance(feature.value, dt.datetime) and feature.value.tzinfo is None:
+        return None  # a device-local time without a zone: HA's timestamps need one
     category = _entity_category(feature)
     if category == "config" and feature.type in (SENSOR, BINARY_SENSOR):
         category = "diagnostic"  # HA refuses "config" for read-only entities
@@ -90,8 +96,6 @@ def ha_component(feature: FeatureSnapshot, *, in_light: bool = False) -> HaCompo
     if feature.type == BINARY_SENSOR:
         return HaComponent("binary_sensor", _BINARY_CLASS_BY_ID.get(feature.id), None, category)
     if feature.type == SENSOR:
-        if feature.id == "hsv":
-            return None  # a colour is the light's, not a reading
         device_class = _SENSOR_CLASS_BY_ID.get(feature.id) or _SENSOR_CLASS_BY_UNIT.get(
             feature.unit or ""
         )

@@ -33,7 +33,6 @@ from kasacloud.agent.config import AgentConfig
 from kasacloud.agent.snapshot import DeviceSnapshot, fleet
 from kasacloud.client import (
     AuthenticationError,
-    Bulb,
     CloudConnectionError,
     CloudTimeoutError,
     Device,
@@ -381,50 +380,46 @@ class Agent:
 
 
 async def _apply(device: Device, command: Command) -> None:
-    """Carry out ``command`` on ``device`` (one request; lights: one per part asked)."""
-    value = command.value
+    """Carry out ``command`` on ``device`` through its features (validated, one request each)."""
     if command.feature_id == "light":
-        await _apply_light(device, dict(value))
+        await _apply_light(device, dict(command.value))
         return
-    features = getattr(device, "features", None)
-    if isinstance(features, Mapping) and command.feature_id in features:
-        await features[command.feature_id].set_value(value)
-        return
-    # the device-level shortcuts, for a device object without features
-    if command.feature_id == "state":
-        await (device.turn_on() if value else device.turn_off())
-    elif command.feature_id == "led":
-        await device.set_led(bool(value))
-    elif command.feature_id == "brightness" and hasattr(device, "set_brightness"):
-        await device.set_brightness(int(value))
-    elif command.feature_id == "color_temp" and isinstance(device, Bulb):
-        await device.set_color_temp(int(value))
-    else:
+    feature = device.features.get(command.feature_id)
+    if feature is None or not feature.writable:
         raise InvalidArgumentError(f"{device.alias!r} has no settable {command.feature_id!r}")
+    await feature.set_value(command.value)
 
 
 async def _apply_light(device: Device, light: dict[str, Any]) -> None:
-    """An HA JSON light command: off, or on with brightness, colour temperature or colour."""
-    state = light.get("state")
-    if state is False:
-        await device.turn_off()
+    """An HA JSON light command: off, or on with a brightness, colour temperature or colour.
+
+    One request where the device takes the parts together (a colour with its brightness, a
+    colour temperature with a brightness), else one per part.
+    """
+    features = device.features
+    state = features["state"]
+    if light.get("state") is False:
+        await state.set_value(False)
         return
     brightness = light.get("brightness")
     brightness = None if brightness is None else max(0, min(100, round(float(brightness))))
-    if light.get("hs") is not None and isinstance(device, Bulb):
+    if light.get("hs") is not None and "hsv" in features:
         hue, saturation = light["hs"]
-        await device.set_hsv(round(float(hue)) % 361, round(float(saturation)), brightness)
-    elif light.get("color_temp") is not None and isinstance(device, Bulb):
-        await device.set_color_temp(round(float(light["color_temp"])), brightness=brightness)
-    elif brightness is not None and hasattr(device, "set_brightness"):
-        if brightness == 0:
-            await device.turn_off()
-            return
-        await device.set_brightness(brightness)
-        if not device.is_on:
-            await device.turn_on()  # a dimmer's brightness does not switch it on
-    else:
-        await device.turn_on()
+        value = brightness if brightness is not None else features["brightness"].value
+        await features["hsv"].set_value(
+            (round(float(hue)) % 360, round(float(saturation)), int(value or 100))
+        )
+    elif light.get("color_temp") is not None and "color_temp" in features:
+        kelvin = round(float(light["color_temp"]))
+        set_color_temp = getattr(device, "set_color_temp", None)
+        if brightness is not None and set_color_temp is not None:
+            await set_color_temp(kelvin, brightness=brightness)
+        else:
+            await features["color_temp"].set_value(kelvin)
+    elif brightness is not None and "brightness" in features:
+        await features["brightness"].set_value(brightness)
+    if not state.value and brightness != 0:
+        await state.set_value(True)  # HA's "ON" with a brightness: on, whatever the device does
 
 
 def meters(devices: Sequence[Device]) -> list[Device]:

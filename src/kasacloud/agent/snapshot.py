@@ -6,9 +6,8 @@ whole fleet over at once. A snapshot is plain data, so the metrics thread can re
 event loop builds the next one.
 
 Feature descriptions come from ``device.features`` (the device model's
-:class:`~kasacloud.Feature`). A device object without ``features`` (an older client) is described
-from its device-level attributes (``is_on``, ``brightness``, ``realtime``...) with the same ids,
-types and units, so that everything downstream is keyed by feature id, type and unit only.
+:class:`~kasacloud.Feature`), so that everything downstream is keyed by feature id, type and unit
+only, never by model or family.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kasacloud.client import Bulb, Device, Dimmer, Outlet, Strip
+from kasacloud.client import Device, Outlet, Strip
 
 SENSOR = "sensor"
 BINARY_SENSOR = "binary_sensor"
@@ -59,6 +58,8 @@ class FeatureSnapshot:
     step: float | None = None
     choices: tuple[str, ...] = ()
     writable: bool = False
+    parts: int = 0
+    """How many numbers the value has when it has several (``hsv``: 3), else 0."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,76 +112,14 @@ def _from_feature(feature: Any) -> FeatureSnapshot:
         maximum=getattr(feature, "maximum", None),
         step=getattr(feature, "step", None),
         choices=choices,
-        writable=type_name in (SWITCH, NUMBER, CHOICE, ACTION) and hasattr(feature, "set_value"),
+        writable=bool(getattr(feature, "writable", False)),
+        parts=len(getattr(feature, "parts", ()) or ()),
     )
 
 
-def _safe(getter: Any) -> Any:
-    try:
-        return getter()
-    except Exception:
-        return None
-
-
-def _from_attributes(device: Device) -> dict[str, FeatureSnapshot]:
-    """The same feature ids, types and units, from the device-level attributes."""
-    out: dict[str, FeatureSnapshot] = {}
-
-    def add(fid: str, name: str, ftype: str, value: Any, **kw: Any) -> None:
-        out[fid] = FeatureSnapshot(id=fid, name=name, type=ftype, value=value, **kw)
-
-    if not isinstance(device, Strip) and device.kind != "device":
-        add("state", "State", SWITCH, _safe(lambda: device.is_on), writable=True)
-    if isinstance(device, Dimmer) or (isinstance(device, Bulb) and device.is_dimmable):
-        add(
-            "brightness",
-            "Brightness",
-            NUMBER,
-            _safe(lambda: device.brightness),
-            unit="%",
-            minimum=0 if isinstance(device, Bulb) else 1,
-            maximum=100,
-            step=1,
-            writable=True,
-        )
-    if isinstance(device, Bulb):
-        rng = device.color_temp_range_k
-        if rng is not None:
-            add(
-                "color_temp",
-                "Colour temperature",
-                NUMBER,
-                device.color_temp_k,
-                unit="K",
-                minimum=rng[0],
-                maximum=rng[1],
-                writable=True,
-            )
-        if device.is_color:
-            add("hsv", "HSV", SENSOR, device.hsv, writable=True)
-    reading = device.realtime
-    if reading is not None and device.has_energy:
-        add("current_power", "Current power", SENSOR, reading.power_w, unit="W")
-        if reading.total_kwh is not None:
-            add("total_energy", "Total energy", SENSOR, reading.total_kwh, unit="kWh")
-        if reading.voltage_v is not None:
-            add("voltage", "Voltage", SENSOR, reading.voltage_v, unit="V")
-        if reading.current_a is not None:
-            add("current", "Current", SENSOR, reading.current_a, unit="A")
-    if device.rssi is not None and not isinstance(device, Outlet):
-        add("rssi", "Signal strength", SENSOR, device.rssi, unit="dBm", category=DEBUG)
-    led = _safe(lambda: device.led)
-    if led is not None:
-        add("led", "LED", SWITCH, led, category=CONFIG, writable=True)
-    return out
-
-
 def features_of(device: Device) -> dict[str, FeatureSnapshot]:
-    """Every feature of ``device``, from ``device.features`` where the device model has it."""
-    features = getattr(device, "features", None)
-    if isinstance(features, Mapping):
-        return {str(fid): _from_feature(f) for fid, f in features.items()}
-    return _from_attributes(device)
+    """Every feature of ``device`` (the device model's ``device.features``)."""
+    return {str(fid): _from_feature(f) for fid, f in device.features.items()}
 
 
 def _unknown(features: Mapping[str, FeatureSnapshot]) -> dict[str, FeatureSnapshot]:
@@ -199,7 +138,13 @@ def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
     """A snapshot of ``device`` now (``online``: override what the device object believes)."""
     is_online = device.is_online if online is None else online
     parent_id = device.parent.device_id if isinstance(device, Outlet) else None
-    rng = device.color_temp_range_k if isinstance(device, Bulb) else None
+    features = features_of(device)
+    color_temp = features.get("color_temp")
+    rng = (
+        (int(color_temp.minimum), int(color_temp.maximum))
+        if color_temp is not None and color_temp.minimum is not None and color_temp.maximum
+        else None
+    )
     return DeviceSnapshot(
         device_id=device.device_id,
         alias=device.alias or device.device_id,
@@ -209,7 +154,7 @@ def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
         fw_version=device.fw_ver,
         mac="" if isinstance(device, Outlet) else _mac(device),
         online=is_online,
-        features=features_of(device) if is_online else _unknown(features_of(device)),
+        features=features if is_online else _unknown(features),
         parent_id=parent_id,
         outlet=device.index + 1 if isinstance(device, Outlet) else None,
         color_temp_range_k=rng,
@@ -225,8 +170,9 @@ def fleet(
     for device in devices:
         online = device.is_online and device.device_id not in offline
         out[device.device_id] = snapshot(device, online=online)
-        for child in getattr(device, "children", None) or []:
-            out[child.device_id] = snapshot(child, online=online)
+        if isinstance(device, Strip):
+            for child in device.children:
+                out[child.device_id] = snapshot(child, online=online)
     return out
 
 
