@@ -284,10 +284,13 @@ class Agent:
             devices = await self.cloud.devices(update=True)
         added = {d.device_id for d in devices} - {d.device_id for d in self.devices}
         gone = {d.device_id for d in self.devices} - {d.device_id for d in devices}
-        for device_id in sorted(added):
-            logger.info("device %s joined", device_id)
-        for device_id in sorted(gone):
-            logger.info("device %s left the account", device_id)
+        if self.listed:
+            for device_id in sorted(added):
+                logger.info("device %s joined", device_id)
+            for device_id in sorted(gone):
+                logger.info("device %s left the account", device_id)
+        else:
+            logger.info("%d devices in the account", len(devices))
         self.devices = devices
         self.listed = True
         self._relist = False
