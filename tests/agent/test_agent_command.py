@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -170,3 +171,46 @@ def test_not_signed_in_says_what_to_do(home: LocalCloud, tmp_path: Path) -> None
     run = _agent(tmp_path / "empty", tmp_path / "data", "--metrics", "127.0.0.1:0")
     assert run.returncode == 3
     assert "kasacloud login" in run.stderr
+
+
+def test_demo_with_the_agent_feeds_a_local_broker_and_metrics(tmp_path: Path) -> None:
+    from agent_helpers import require_tool
+
+    require_tool("mosquitto", "mosquitto")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kasacloud", "demo", "--agent", "--port", "0", "--no-web"],
+        env=_env(tmp_path / "config", tmp_path / "data"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        banner = []
+        for line in proc.stdout:
+            banner.append(line)
+            if "Ctrl-C" in line:
+                break
+        text = "".join(banner)
+        mqtt_line = next(line for line in banner if "MQTT:" in line)
+        port = int(mqtt_line.split("mqtt://127.0.0.1:")[1].split()[0])
+        metrics_url = next(line for line in banner if "Metrics:" in line).split()[-1]
+        assert "kasacloud demo is running" in text
+        broker = Broker("127.0.0.1", port, proc, tmp_path / "none")  # type: ignore[arg-type]
+        assert _retained(broker, "kasacloud/bridge/availability") == b"online"
+        deadline = time.monotonic() + 60
+        names: set[str] = set()
+        while "kasa_power_watts" not in names and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                text = httpx.get(metrics_url, timeout=5).text
+                names = {f.name for f in text_string_to_metric_families(text)}
+            time.sleep(0.2)
+        assert "kasa_power_watts" in names
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "stopped" in out
