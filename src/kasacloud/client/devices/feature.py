@@ -231,6 +231,8 @@ class Feature:
             data["range"] = [self.minimum, self.maximum]
         if self.choices is not None:
             data["choices"] = list(self.choices)
+        if self.precision is not None:
+            data["precision"] = self.precision
         if self.parts:
             data["parts"] = [
                 {"name": p.name, "range": [p.minimum, p.maximum], "unit": p.unit}
