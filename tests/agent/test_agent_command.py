@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -120,6 +121,32 @@ def test_the_agent_runs_signed_in_and_stops_cleanly_on_a_signal(
         assert _retained(broker, "kasacloud/bridge/availability") == b"offline"
 
 
+def test_the_brokers_last_will_says_offline_when_the_agent_dies(
+    home: LocalCloud, signed_in_dir: Path, tmp_path: Path
+) -> None:
+    with run_mosquitto(tmp_path) as broker:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kasacloud", "agent", "--no-history",
+             "--mqtt", f"mqtt://{broker.host}:{broker.port}"],
+            env=_env(signed_in_dir, tmp_path / "data"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            StderrReader(proc).until("MQTT: connected")
+            assert _retained(broker, "kasacloud/bridge/availability") == b"online"
+            proc.kill()  # no clean exit: only the broker can tell
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+        deadline = time.monotonic() + 30
+        while _retained(broker, "kasacloud/bridge/availability") != b"offline":
+            assert time.monotonic() < deadline, "the last will never came"
+            time.sleep(0.2)
+
+
 def _retained(broker: Broker, topic: str) -> bytes | None:
     import anyio
     from agent_helpers import watching
@@ -131,15 +158,19 @@ def _retained(broker: Broker, topic: str) -> bytes | None:
     return anyio.run(read)
 
 
-def _agent(config_dir: Path, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kasacloud", "agent", *args],
-        env=_env(config_dir, data_dir),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _agent(config_dir: Path, data_dir: Path, *args: str) -> Ran:
+    """``kasacloud agent ...`` in-process (these all end before any request)."""
+    env = {"KASACLOUD_CONFIG_DIR": str(config_dir), "KASACLOUD_DATA_DIR": str(data_dir)}
+    env |= {k: None for k in ("KASACLOUD_URL", "KASA_USERNAME", "KASA_PASSWORD")}  # type: ignore[misc]
+    result = CliRunner().invoke(cli, ["agent", *args], env=env, catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 def test_bad_options_are_clear_errors_without_secrets(signed_in_dir: Path, tmp_path: Path) -> None:

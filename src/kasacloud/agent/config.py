@@ -27,6 +27,7 @@ Example config file (every key optional)::
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ USERNAME_ENV: Final = "KASACLOUD_MQTT_USERNAME"
 PASSWORD_ENV: Final = "KASACLOUD_MQTT_PASSWORD"  # noqa: S105 - the variable's name
 DATA_DIR_ENV: Final = "KASACLOUD_DATA_DIR"
 HISTORY_FILE: Final = "history.sqlite3"
+
+logger = logging.getLogger("kasacloud.agent")
 
 
 class ConfigError(ValueError):
@@ -251,6 +254,10 @@ def load_config(
     history_table = _table(data, "history")
     _check_keys(history_table, "history", ("path", "enabled"))
 
+    if mqtt_table.get("password") and path is not None and path.stat().st_mode & 0o077:
+        logger.warning(
+            "%s holds the broker's password and others can read it: chmod 600 %s", path, path
+        )
     mqtt: MqttConfig | None = None
     url = mqtt_url or mqtt_table.get("url")
     if url:

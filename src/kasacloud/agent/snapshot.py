@@ -82,11 +82,6 @@ class DeviceSnapshot:
     color_temp_range_k: tuple[int, int] | None = None
     has_energy: bool = False
 
-    @property
-    def meter_id(self) -> str:
-        """The id history and metrics key this device's readings by (an outlet's own id)."""
-        return self.device_id
-
     def value(self, feature_id: str) -> Any:
         """A feature's value (``None`` when the device lacks it or it is unknown)."""
         feature = self.features.get(feature_id)
@@ -162,13 +157,11 @@ def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
     )
 
 
-def fleet(
-    devices: list[Device], offline: frozenset[str] = frozenset()
-) -> dict[str, DeviceSnapshot]:
+def fleet(devices: list[Device]) -> dict[str, DeviceSnapshot]:
     """Snapshots of every device and every strip outlet, keyed by device id."""
     out: dict[str, DeviceSnapshot] = {}
     for device in devices:
-        online = device.is_online and device.device_id not in offline
+        online = device.is_online
         out[device.device_id] = snapshot(device, online=online)
         if isinstance(device, Strip):
             for child in device.children:

@@ -83,24 +83,24 @@ async def agent(
     """  # noqa: D301 - "\b" is how click keeps the examples unwrapped
     from kasacloud.agent import ConfigError, RunningAgent, load_config, serve
 
-    try:
-        config = load_config(
-            config_path,
-            mqtt_url=mqtt_url,
-            mqtt_ca_file=mqtt_ca,
-            metrics=metrics,
-            history=history,
-            no_history=no_history,
-        )
-    except ConfigError as exc:
-        raise usage_error(str(exc), hint="See 'kasacloud agent --help'.") from None
-    if not config.outputs:
-        raise usage_error(
-            "Nothing to feed: the history is off and neither --mqtt nor --metrics is given.",
-            hint="Add --mqtt mqtt://HOST:PORT and/or --metrics HOST:PORT.",
-        )
     handler = _log_to_stderr(current)
     try:
+        try:
+            config = load_config(
+                config_path,
+                mqtt_url=mqtt_url,
+                mqtt_ca_file=mqtt_ca,
+                metrics=metrics,
+                history=history,
+                no_history=no_history,
+            )
+        except ConfigError as exc:
+            raise usage_error(str(exc), hint="See 'kasacloud agent --help'.") from None
+        if not config.outputs:
+            raise usage_error(
+                "Nothing to feed: the history is off and neither --mqtt nor --metrics is given.",
+                hint="Add --mqtt mqtt://HOST:PORT and/or --metrics HOST:PORT.",
+            )
         async with signed_in(current) as cloud:
 
             def ready(running: RunningAgent) -> None:
