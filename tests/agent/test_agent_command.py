@@ -194,7 +194,16 @@ def test_bad_options_are_clear_errors_without_secrets(signed_in_dir: Path, tmp_p
     typo = _agent(signed_in_dir, data, "--config", str(config))
     assert typo.returncode == 2
     assert "unknown key 'usr'" in typo.stderr
-    for run in (nothing, in_url, bad_port, bad_config, typo):
+    config.write_text(
+        f"[mqtt]\nurl = 'mqtt://127.0.0.1'\npassword = '{SECRET}'\n[metrics]\nlisten = ':99999'\n",
+        encoding="utf-8",
+    )
+    config.chmod(0o644)
+    readable = _agent(signed_in_dir, data, "--config", str(config))
+    assert readable.returncode == 2
+    assert f"chmod 600 {config}" in readable.stderr
+    assert SECRET not in readable.stderr
+    for run in (nothing, in_url, bad_port, bad_config, typo, readable):
         assert "Traceback" not in run.stderr
 
 
