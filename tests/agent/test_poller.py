@@ -9,7 +9,7 @@ import anyio
 import pytest
 from agent_helpers import DEMO, fast_config, free_port, running_agent, signed_in_client, until
 
-from kasacloud import MemoryTokenStore
+from kasacloud import KasaCloud, MemoryTokenStore
 from kasacloud.agent.budget import COMMAND, POLL, RequestBudget
 from kasacloud.server import LocalCloud, ServerConfig
 from kasacloud.server.config import RateLimit
@@ -116,3 +116,19 @@ async def test_a_session_that_cannot_be_refreshed_is_reported_and_survived(
                 # the agent runs on; a new login brings it back
                 await cloud.login(*DEMO)
                 await until(lambda: agent.fleet[kettle.device_id].online)
+
+
+async def test_between_intervals_the_agent_sends_nothing(
+    home: LocalCloud, cloud: KasaCloud
+) -> None:
+    config = fast_config(state_interval_s=3600, device_list_interval_s=3600)
+    async with running_agent(cloud, config) as running:
+        await until(lambda: running.agent.listed)
+        requests = cloud.stats.requests
+        polls = running.agent.health.polls
+        await anyio.sleep(1.0)  # a quiet second: the next read is an hour away
+        assert cloud.stats.requests == requests
+        assert running.agent.health.polls == polls == 1
+        running.agent.poll_now()  # unless asked
+        await until(lambda: running.agent.health.polls == 2)
+        assert cloud.stats.requests > requests

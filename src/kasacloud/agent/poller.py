@@ -210,19 +210,23 @@ class Agent:
         return float(min(self.config.max_backoff_s, base * 2.0 ** max(0, failures - 1)))
 
     async def _poll_loop(self) -> None:
-        next_list = next_state = next_history = -math.inf
+        next_list = next_state = -math.inf
+        next_history = -math.inf if self.history is not None else math.inf
         failures = 0
         while True:
             now = time.monotonic()
             delay: float
             try:
+                read = False
                 if not self.listed or self._relist or now >= next_list:
                     await self._list()
                     next_list = now + self.config.device_list_interval_s
                     next_state = now + self.config.state_interval_s
+                    read = True
                 elif now >= next_state:
                     await self._update()
                     next_state = now + self.config.state_interval_s
+                    read = True
                 if self.history is not None and now >= next_history:
                     with one_error():
                         await self.history.collect(self.devices, self.budget)
@@ -231,8 +235,9 @@ class Agent:
                     logger.info("polling works again")
                 failures = 0
                 self.health.backoff_s = 0.0
-                self.health.polls += 1
-                self.health.last_success = time.time()
+                if read:
+                    self.health.polls += 1
+                    self.health.last_success = time.time()
                 delay = max(0.0, min(next_list, next_state, next_history) - time.monotonic())
             except RateLimitedError as exc:
                 failures += 1
