@@ -394,24 +394,28 @@ class MqttBridge:
                 await self._publish_fleet(self.agent.fleet, force=True, listed=False)
             return
         if message.topic.matches(self.topics.config("+")):
-            self._note_config(topic, payload)
+            device_id = self._note_config(topic, payload)
+            if device_id and self.agent.listed and device_id not in self.agent.fleet:
+                await self.remove(device_id)  # left the account while the agent was away
             return
         command = parse_command(self.topics, topic, payload, self.agent.fleet)
         if command is not None:
             await self.agent.submit(command)
 
-    def _note_config(self, topic: str, payload: bytes) -> None:
-        """Remember a retained config of ours (its availability names our bridge topic)."""
+    def _note_config(self, topic: str, payload: bytes) -> str | None:
+        """Remember a config of ours (its availability names our bridge topic); its device id."""
         device_id = topic.split("/")[-2]
         if not payload:
-            return
+            return None
         try:
             data = json.loads(payload)
             topics = [a.get("topic") for a in data.get("availability") or []]
-        except (ValueError, AttributeError):
-            return
-        if self.topics.bridge in topics:
-            self._configured.add(device_id)
+        except (ValueError, AttributeError, TypeError):
+            return None
+        if self.topics.bridge not in topics:
+            return None
+        self._configured.add(device_id)
+        return device_id
 
     async def publish(self, fleet: Mapping[str, DeviceSnapshot], *, listed: bool) -> None:
         """Publish what changed (the agent calls this after every read and command)."""
