@@ -142,6 +142,13 @@ async def test_discovery_of_every_device_follows_home_assistants_schema(
         assert light_state["state"] == ("ON" if bulb.is_on else "OFF")
         assert light_state["brightness"] == bulb.brightness
 
+        porch = next(
+            c
+            for c in configs["Porch light"]["cmps"].values()
+            if c["p"] == "switch" and c["name"] is None
+        )
+        assert porch["device_class"] == "switch"  # a wall switch's relay is no socket
+
         # a tunable white bulb and a dimmer
         reading_light = next(
             c for c in configs["Reading light"]["cmps"].values() if c["p"] == "light"

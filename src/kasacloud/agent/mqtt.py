@@ -162,8 +162,12 @@ def _component(
         # the main switch takes the device's name (HA: name null), the rest their own
         "name": None if main else feature.name,
     }
-    if kind.device_class:
-        config["device_class"] = kind.device_class
+    device_class = kind.device_class
+    if kind.platform == "switch" and main:
+        # HA's two switch classes: a socket, or anything else (a wall switch's relay)
+        device_class = "outlet" if device.kind in ("plug", "strip", "outlet") else "switch"
+    if device_class:
+        config["device_class"] = device_class
     if kind.state_class:
         config["state_class"] = kind.state_class
     if kind.entity_category:
