@@ -81,6 +81,7 @@ def run_mosquitto(
     tmp_path: Path, extra: str = "", *, port: int | None = None, anonymous: bool = True
 ) -> Iterator[Broker]:
     binary = require_tool("mosquitto", "mosquitto")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     conf = tmp_path / "mosquitto.conf"
     log = tmp_path / "mosquitto.log"

@@ -442,3 +442,38 @@ async def test_mqtts_with_a_ca_file(cloud: KasaCloud, tmp_path: Path) -> None:
         assert mqtt.ca_file == ca
         async with watching(broker) as watcher, running_agent(cloud, fast_config(mqtt=mqtt)):
             await watcher.wait_for(f"{BASE}/bridge/availability", lambda p: p == b"online")
+
+
+async def test_the_agent_connects_again_when_the_broker_comes_back(
+    cloud: KasaCloud, tmp_path: Path
+) -> None:
+    import asyncio
+
+    # paho (under aiomqtt) may ask the loop to watch the dropped connection's closed socket;
+    # asyncio reports that from a callback. Recorded, not fatal: the reconnection below is the test.
+    loop_errors: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: loop_errors.append(ctx))
+    port = free_port()
+    with run_mosquitto(tmp_path / "first", port=port) as broker:
+        config = fast_config(mqtt=broker.mqtt(), state_interval_s=3600)
+        async with running_agent(cloud, config) as running:
+            bridge = running.mqtt
+            assert bridge is not None
+            with anyio.fail_after(20):
+                await bridge.connected.wait()
+            broker.process.terminate()
+            broker.process.wait(timeout=10)
+            await until(lambda: bridge._client is None)  # it noticed
+            with run_mosquitto(tmp_path / "second", port=port) as again:
+                # a fresh broker knows nothing: the agent publishes everything again
+                async with watching(again) as watcher:
+                    await watcher.wait_for(f"{BASE}/bridge/availability", lambda p: p == b"online")
+                    kettle = next(d for d in running.agent.devices if d.alias == "Kettle")
+                    await watcher.wait_for(config_topic(kettle.device_id))
+                    # and it works: a command through the new connection
+                    await watcher.publish(f"{BASE}/{kettle.device_id}/state/set", "ON")
+                    await watcher.wait_json(
+                        f"{BASE}/{kettle.device_id}/state", lambda s: s["state"] == "ON"
+                    )
+    for context in loop_errors:
+        assert isinstance(context.get("exception"), OSError), context

@@ -360,13 +360,21 @@ class MqttBridge:
         while True:
             try:
                 async with self._make_client() as client:
+                    lost = False
                     try:
                         await self._serve(client)
+                    except aiomqtt.MqttError:
+                        lost = True  # the connection is gone: nothing can be sent on it
+                        raise
                     finally:
                         self._client = None
-                        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-                            await client.publish(self.topics.bridge, OFFLINE, qos=1, retain=True)
+                        if not lost:  # a clean exit says so (the last will is for the rest)
+                            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                                await client.publish(
+                                    self.topics.bridge, OFFLINE, qos=1, retain=True
+                                )
             except aiomqtt.MqttError as exc:
+                self._client = None
                 logger.warning(
                     "MQTT broker %s: %s; connecting again in %.0f s", self.config.url, exc, wait
                 )
