@@ -284,7 +284,10 @@ class Agent:
 
     async def _list(self) -> None:
         """Read the device list and every online device's state (one passthrough each)."""
-        await self.budget.acquire(1 + max(1, len(self.devices)), POLL)
+        # one request for the list and one per device (a metered strip's outlets too); before
+        # the first listing the size is unknown: a whole burst
+        known = sum(self._cost(d) for d in self.devices)
+        await self.budget.acquire(1 + known if self.devices else int(self.budget.burst), POLL)
         with one_error():
             devices = await self.cloud.devices(update=True)
         added = {d.device_id for d in devices} - {d.device_id for d in self.devices}
