@@ -124,11 +124,8 @@ class Device:
         return smart_modules(self) if self.is_smart else iot_modules(self)
 
     def refresh_features(self) -> None:
-        """Rebuild the features from the modules as they are (a reading found on an update)."""
-        features: dict[str, Feature] = {}
-        for feature in [*self._own_features(), *self._module_features()]:
-            features.setdefault(feature.id, feature)
-        self.features = features
+        """Describe the features again on next use (a reading found on an update)."""
+        self._features = None
 
     def _module_features(self) -> list[Feature]:
         # the light's state first: a dimmer's "state" is its relay's, and either is primary
