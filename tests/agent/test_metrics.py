@@ -86,7 +86,7 @@ async def test_metrics_are_the_devices_readings_and_pass_promtool(
                 value = reading(got, name, device.device_id, outlet)
                 assert value == float(feature.value), (part.alias, feature_id)
                 metered += feature_id == "current_power"
-    assert metered == 12  # 2 plugs, a strip and its 6 outlets, 3 bulbs that report power
+    assert metered == 13  # 2 plugs, a strip and its 6 outlets, 3 bulbs, the P110 (SMART)
 
     # the info gauge carries the names; readings carry ids only (a rename splits nothing)
     kettle = next(d for d in devices if d.alias == "Kettle")

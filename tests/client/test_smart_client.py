@@ -149,7 +149,10 @@ async def _check_light(device: Device, data: dict[str, Any]) -> None:
         assert tuple(device.features["hsv"].value) == (120, 50, 40)
     else:
         assert "hsv" not in device.features
-    if "color_temperature" in components:
+    rng = data["get_device_info"].get("color_temp_range", [2500, 6500])
+    if "color_temperature" in components and rng[0] >= rng[1]:
+        assert "color_temp" not in device.features  # a one-point range: not tunable
+    elif "color_temperature" in components:
         low, high = device.features["color_temp"].minimum, device.features["color_temp"].maximum
         assert (low, high) == tuple(data["get_device_info"].get("color_temp_range", [2500, 6500]))
         await device.set_color_temp(int(high))

@@ -106,8 +106,11 @@ class SmartLight(SmartModule, Light):
 
     @property
     def is_variable_color_temp(self) -> bool:
-        """Component ``color_temperature``."""
-        return self.device.has_component("color_temperature")
+        """Component ``color_temperature`` with a range (an L900's ``[9000, 9000]`` is none)."""
+        if not self.device.has_component("color_temperature"):
+            return False
+        rng = self.device.sysinfo.get("color_temp_range")
+        return not (isinstance(rng, list) and len(rng) >= 2 and rng[0] >= rng[1])
 
     @property
     def color_temp_range_k(self) -> tuple[int, int] | None:
