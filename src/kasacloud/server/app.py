@@ -5,21 +5,25 @@
 - ``POST /api/v2/account/{call}``: V2 account calls; a valid signature is always required.
 
 Errors are answered as the real cloud answers them: HTTP 200 with ``error_code`` and ``msg``.
+Nothing a client sends gets a 5xx or a traceback: bodies are decoded within limits
+(:mod:`kasacloud.protocol.wirejson`), and :class:`NoServerErrors` turns any exception a handler
+still raises into a -1 answer and one log line, keeping the connection open.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kasacloud.protocol import assumptions, envelope, signing
+from kasacloud.protocol import assumptions, envelope, signing, wirejson
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server import v1, v2
 from kasacloud.server.calls import Call
@@ -30,6 +34,48 @@ log = logging.getLogger("kasacloud.server.http")
 
 class _TooLarge(Exception):
     pass
+
+
+class NoServerErrors:
+    """ASGI middleware: an exception escaping a handler becomes a -1 answer, not a 500.
+
+    Starlette answers an unhandled exception with a 500 and a traceback in the log, and uvicorn
+    then drops the connection without ``Connection: close``, so a keep-alive client's next call
+    fails too. Here the client gets the cloud's error shape on a connection that stays usable,
+    and the log gets one line naming the exception (its stack only at DEBUG).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; answer -1 for whatever it raises before its answer started."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the last line of defence: every failure is answered
+            log.error(
+                "%s %s failed: %s: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            log.debug("stack of that failure", exc_info=True)
+            if started:
+                return  # part of an answer went out: nothing sensible can follow it
+            answer = JSONResponse(envelope.failure(ErrorCode.UNKNOWN))
+            await answer(scope, receive, send)
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -52,17 +98,25 @@ def _json(body: dict[str, Any]) -> Response:
 def _call(service: CloudService, request: Request) -> Call:
     server = request.scope.get("server")
     port = server[1] if server else None
-    peer = request.client.host if request.client else "?"
-    return Call(service, service.region_for_port(port), request.query_params, peer)
+    return Call(service, service.region_for_port(port), request.query_params, _peer(request))
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 async def _read(request: Request, service: CloudService) -> tuple[bytes | None, Response | None]:
     try:
         return await _body(request, service.config.max_body_bytes), None
     except _TooLarge:
+        peer = _peer(request)
+        log.info("refused a request on %s from %s: body too large", request.url.path, peer)
         status = assumptions.OVERSIZED_BODY_HTTP_STATUS
         failure = envelope.failure(ErrorCode.JSON_FORMAT, "Request body too large")
         return None, JSONResponse(failure, status_code=status)
+    except ClientDisconnect:
+        # The client went away (or the body read timed out): nobody is left to answer.
+        return None, Response(status_code=400)
 
 
 def _verify(request: Request, body: bytes, service: CloudService) -> Response | None:
@@ -76,11 +130,14 @@ def _verify(request: Request, body: bytes, service: CloudService) -> Response | 
     return None
 
 
-def _parse(body: bytes) -> tuple[object, bool]:
+def _parse(request: Request, body: bytes) -> tuple[object, Response | None]:
+    """The decoded body, or the -10100 answer saying what is wrong with it."""
     try:
-        return json.loads(body), True
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None, False
+        return wirejson.loads(body), None
+    except wirejson.WireJSONError as exc:
+        log.info("refused a request on %s from %s: %s", request.url.path, _peer(request), exc)
+        msg = f"JSON format error: {exc}"
+        return None, _json(envelope.failure(assumptions.MALFORMED_BODY_CODE, msg))
 
 
 async def root(request: Request) -> Response:
@@ -92,9 +149,9 @@ async def root(request: Request) -> Response:
     signed = signing.AUTHORIZATION_HEADER in request.headers
     if signed and (bad := _verify(request, body, service)) is not None:
         return bad
-    payload, ok = _parse(body)
-    if not ok:
-        return _json(envelope.failure(ErrorCode.JSON_FORMAT))
+    payload, malformed = _parse(request, body)
+    if malformed is not None:
+        return malformed
     started = time.perf_counter()
     answer = await v1.dispatch(_call(service, request), payload)
     method = payload.get("method") if isinstance(payload, dict) else None
@@ -116,9 +173,9 @@ async def account_call(request: Request) -> Response:
         return refused or Response(status_code=400)
     if (bad := _verify(request, body, service)) is not None:
         return bad
-    payload, ok = _parse(body)
-    if not ok:
-        return _json(envelope.failure(ErrorCode.JSON_FORMAT))
+    payload, malformed = _parse(request, body)
+    if malformed is not None:
+        return malformed
     name = request.path_params["call"]
     return _json(await v2.dispatch(_call(service, request), name, payload))
 
@@ -129,7 +186,8 @@ def create_app(service: CloudService) -> Starlette:
         routes=[
             Route("/", root, methods=["POST"]),
             Route("/api/v2/account/{call}", account_call, methods=["POST"]),
-        ]
+        ],
+        middleware=[Middleware(NoServerErrors)],
     )
     app.state.service = service
     return app

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kasacloud.protocol import assumptions
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.faults import Fault
 from kasacloud.server.service import CloudService
@@ -34,6 +36,42 @@ def text(params: Mapping[str, Any], key: str) -> str:
     value = params[key]
     if not isinstance(value, str):
         raise Fault(ErrorCode.ARGS_INVALID, f"args is invalid: {key}")
+    return value
+
+
+def device_id(params: Mapping[str, Any]) -> str:
+    """The required ``deviceId``: -20104 if missing, -20107 if not a string."""
+    return text(params, "deviceId")
+
+
+def terminal_id(params: Mapping[str, Any]) -> str:
+    """The required ``terminalUUID``: -20104 if missing, -20107 if not a short string."""
+    value = text(params, "terminalUUID")
+    if len(value) > assumptions.MAX_TERMINAL_ID_CHARS:
+        raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: terminalUUID is too long")
+    return value
+
+
+def valid_alias(params: Mapping[str, Any]) -> str:
+    """The required ``alias``, checked against the alias rules before anything changes.
+
+    Raises:
+        Fault: -20104 if missing, -20572 if not a string, blank, too long or holding a control
+            character, a lone surrogate or a line separator.
+    """
+    require(params, "alias")
+    value = params["alias"]
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > assumptions.ALIAS_MAX_CHARS
+        or any(unicodedata.category(c) in assumptions.ALIAS_FORBIDDEN_CATEGORIES for c in value)
+    ):
+        raise Fault(
+            ErrorCode.ALIAS_FORMAT,
+            f"alias format is incorrect: 1 to {assumptions.ALIAS_MAX_CHARS} characters,"
+            " not only spaces, no control characters",
+        )
     return value
 
 

@@ -13,14 +13,20 @@ from typing import Any
 from kasacloud.protocol import assumptions, envelope, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
-from kasacloud.server.calls import Call, require, text, truthy
+from kasacloud.server.calls import (
+    Call,
+    device_id,
+    require,
+    terminal_id,
+    text,
+    truthy,
+    valid_alias,
+)
 from kasacloud.server.faults import Fault
 
 log = logging.getLogger("kasacloud.server.v1")
 
 Handler = Callable[[Call, Mapping[str, Any]], Awaitable[dict[str, Any]]]
-
-MAX_ALIAS_CHARS = 64
 
 
 def _authenticate(call: Call, params: Mapping[str, Any]) -> Account:
@@ -41,13 +47,12 @@ async def login(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Password login; an account with 2-step verification must use V2 (-23003)."""
     email = text(params, "cloudUserName")
     password = text(params, "cloudPassword")
-    require(params, "terminalUUID")
+    terminal = terminal_id(params)
     call.service.terminal_limiter.hit(terminal_key(call, params))
     accounts = call.service.accounts
     account = await accounts.check_password(email, password)
     if account.mfa:
         raise Fault(assumptions.V1_MFA_ACCOUNT_LOGIN_CODE)
-    terminal = str(params.get("terminalUUID"))
     tokens = await accounts.issue(
         account, terminal, refresh=truthy(params.get("refreshTokenNeeded"))
     )
@@ -74,7 +79,7 @@ async def get_device_list(call: Call, params: Mapping[str, Any]) -> dict[str, An
 async def passthrough(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Relay ``requestData`` to the device; answer ``responseData`` in the form it was sent."""
     account = _authenticate(call, params)
-    entry = call.service.registry.owned(account, params.get("deviceId"))
+    entry = call.service.registry.owned(account, device_id(params))
     require(params, "requestData")
     try:
         request, as_string = request_data.decode(params["requestData"])
@@ -87,19 +92,15 @@ async def passthrough(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
 async def set_alias(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Rename a device."""
     account = _authenticate(call, params)
-    entry = call.service.registry.owned(account, params.get("deviceId"))
-    require(params, "alias")
-    alias = params["alias"]
-    if not isinstance(alias, str) or not alias.strip() or len(alias) > MAX_ALIAS_CHARS:
-        raise Fault(ErrorCode.ALIAS_FORMAT)
-    await call.service.registry.set_alias(entry, alias)
+    entry = call.service.registry.owned(account, device_id(params))
+    await call.service.registry.set_alias(entry, valid_alias(params))
     return envelope.success()
 
 
 async def unbind_device(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Unbind a device from the caller's account."""
     account = _authenticate(call, params)
-    entry = call.service.registry.owned(account, params.get("deviceId"))
+    entry = call.service.registry.owned(account, device_id(params))
     user = params.get("cloudUserName")
     if user is not None and (not isinstance(user, str) or user.strip().lower() != account.email):
         raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: cloudUserName")
@@ -127,15 +128,18 @@ METHODS: dict[str, Handler] = {
 async def dispatch(call: Call, payload: object) -> dict[str, Any]:
     """Answer one V1 envelope (errors become error answers)."""
     if not isinstance(payload, Mapping):
-        return envelope.failure(ErrorCode.JSON_FORMAT)
+        log.info("refused a body that is not a JSON object")
+        return envelope.failure(ErrorCode.JSON_FORMAT, "JSON format error: not a JSON object")
     method = payload.get("method")
     handler = METHODS.get(method) if isinstance(method, str) else None
     if handler is None:
+        log.info("refused an unknown method")
         return envelope.failure(ErrorCode.METHOD_NOT_FOUND)
     params = payload.get("params")
     if params is None:
         params = {}
     if not isinstance(params, Mapping):
+        log.info("%s refused: params is not an object", method)
         return envelope.failure(ErrorCode.ARGS_INVALID, "args is invalid: params")
     try:
         return await handler(call, params)

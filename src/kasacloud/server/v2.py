@@ -15,7 +15,7 @@ from typing import Any
 from kasacloud.protocol import assumptions, envelope
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
-from kasacloud.server.calls import Call, require, text, truthy
+from kasacloud.server.calls import Call, require, terminal_id, text, truthy
 from kasacloud.server.faults import Fault
 from kasacloud.server.v1 import terminal_key
 
@@ -27,32 +27,29 @@ SUPPORTED_MFA_TYPES = [assumptions.MFA_TYPE_PUSH, assumptions.MFA_TYPE_EMAIL]
 
 
 async def _password(call: Call, params: Mapping[str, Any]) -> Account:
-    """Check the body's credentials (counting the call against the terminal)."""
+    """Check the body's credentials, then the region (only a right password learns the home)."""
     email = text(params, "cloudUserName")
     password = text(params, "cloudPassword")
-    require(params, "terminalUUID")
+    terminal_id(params)
     call.service.terminal_limiter.hit(terminal_key(call, params))
-    account = call.service.accounts.by_email(email)
-    if account is not None and account.region != call.region:
+    account = await call.service.accounts.check_password(email, password)
+    if account.region != call.region:
         raise Fault(
             ErrorCode.WRONG_REGION,
             result={"appServerUrl": call.service.region_url(account.region)},
         )
-    return await call.service.accounts.check_password(email, password)
+    return account
 
 
 async def get_account_status_and_url(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The account's regional host."""
-    email = text(params, "cloudUserName")
+    """Where to log in: the region asked, for every e-mail (login names the home region).
+
+    Answering the account's home region here would tell anyone, without a password, which
+    e-mails have accounts (and where): see ``ACCOUNT_STATUS_URL_IS_ASKED_REGION``.
+    """
+    text(params, "cloudUserName")
     call.service.terminal_limiter.hit(terminal_key(call, params))
-    account = call.service.accounts.by_email(email)
-    if account is None:
-        region = call.service.config.default_region
-        if not assumptions.UNKNOWN_ACCOUNT_STATUS_URL_IS_DEFAULT:  # pragma: no cover
-            raise Fault(ErrorCode.ACCOUNT_NOT_FOUND)
-    else:
-        region = account.region
-    return envelope.success({"appServerUrl": call.service.region_url(region)})
+    return envelope.success({"appServerUrl": call.service.region_url(call.region)})
 
 
 async def _logged_in(call: Call, account: Account, terminal: str, refresh: bool) -> dict[str, Any]:
@@ -122,9 +119,11 @@ async def dispatch(call: Call, name: str, payload: object) -> dict[str, Any]:
     """Answer one V2 account call (errors become error answers)."""
     handler = CALLS.get(name)
     if handler is None:
+        log.info("refused an unknown V2 account call")
         return envelope.failure(ErrorCode.METHOD_NOT_FOUND)
     if not isinstance(payload, Mapping):
-        return envelope.failure(ErrorCode.JSON_FORMAT)
+        log.info("V2 %s refused: the body is not a JSON object", name)
+        return envelope.failure(ErrorCode.JSON_FORMAT, "JSON format error: not a JSON object")
     try:
         return await handler(call, payload)
     except Fault as fault:
