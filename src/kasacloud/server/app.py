@@ -120,12 +120,18 @@ async def _read(request: Request, service: CloudService) -> tuple[bytes | None, 
 
 
 def _verify(request: Request, body: bytes, service: CloudService) -> Response | None:
+    """None for a valid, first-seen signature; else the answer that refuses it."""
     try:
-        signing.verify(request.headers, body, request.url.path, service.config.app_keys)
+        verified = signing.check(request.headers, body, request.url.path, service.config.app_keys)
     except signing.SignatureError as exc:
-        log.info("refused a V2 request on %s: %s", request.url.path, exc)
+        log.info("refused a V2 request on %s from %s: %s", request.url.path, _peer(request), exc)
         return _json(
             envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.SIGNATURE_ERROR_MESSAGE)
+        )
+    if not service.nonces.first_use(verified.nonce):
+        log.info("refused a replayed V2 request on %s from %s", request.url.path, _peer(request))
+        return _json(
+            envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.REPLAYED_NONCE_MESSAGE)
         )
     return None
 

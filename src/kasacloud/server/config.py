@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kasacloud.protocol import assumptions
 from kasacloud.protocol.signing import KNOWN_APPS, AppKey
 
 DAY_S = 24 * 3600.0
@@ -43,6 +44,9 @@ class ServerConfig:
     """Account calls (login, refresh, MFA) per terminal UUID; None: no limit."""
     app_keys: tuple[AppKey, ...] = KNOWN_APPS
     """App key pairs whose V2 signatures are accepted."""
+    app_types: tuple[str, ...] = assumptions.KNOWN_APP_TYPES
+    """``appType`` values V2 account calls accept (Kasa's and Tapo's apps by default); a call
+    without one, or with another, answers -20104 or -20107."""
     max_body_bytes: int = 256 * 1024
     """Larger request bodies are refused (HTTP 413)."""
     mfa_code_lifetime_s: float = 600.0

@@ -17,6 +17,7 @@ from kasacloud.server.accounts import Accounts, MfaOutbox
 from kasacloud.server.bridge import with_lan
 from kasacloud.server.config import ServerConfig
 from kasacloud.server.devices import DeviceKit, sim_kit
+from kasacloud.server.nonces import NonceCache
 from kasacloud.server.ratelimit import RateLimiter
 from kasacloud.server.registry import DeviceSpec, Registry
 from kasacloud.server.seed import Seed, SeedAccount, SeedDevice, load_seed
@@ -69,6 +70,8 @@ class CloudService:
         )
         self.account_limiter = RateLimiter(self.config.account_rate_limit, self.clock.now)
         self.terminal_limiter = RateLimiter(self.config.terminal_rate_limit, self.clock.now)
+        self.nonces = NonceCache(self.clock.now)
+        """V2 nonces seen lately (replays are refused)."""
         if self.store.is_empty():
             parsed = seed if isinstance(seed, Seed) or seed is None else load_seed(seed)
             self._apply_seed(parsed or self._demo_seed())

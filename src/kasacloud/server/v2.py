@@ -125,7 +125,14 @@ async def dispatch(call: Call, name: str, payload: object) -> dict[str, Any]:
         log.info("V2 %s refused: the body is not a JSON object", name)
         return envelope.failure(ErrorCode.JSON_FORMAT, "JSON format error: not a JSON object")
     try:
+        _check_app_type(call, payload)
         return await handler(call, payload)
     except Fault as fault:
         log.info("V2 %s answered %d", name, fault.code)
         return fault.body()
+
+
+def _check_app_type(call: Call, params: Mapping[str, Any]) -> None:
+    """Every V2 account call names its app: one of the known apps (``ServerConfig.app_types``)."""
+    if text(params, "appType") not in call.service.config.app_types:
+        raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: appType is not a known app")
