@@ -108,7 +108,7 @@ def _update_query(device: Device) -> dict[str, Any]:
 
 
 async def _throughput(n: int, concurrency: int) -> None:
-    config = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+    config = ServerConfig(account_rate_limit=None, address_rate_limit=None)
     async with LocalCloud(seed=_seed(n), config=config) as server:
         store = MemoryTokenStore()
         async with KasaCloud(
@@ -164,7 +164,7 @@ async def _throughput(n: int, concurrency: int) -> None:
 async def _rate_limited(n: int, concurrency: int, server_rate: float) -> None:
     burst = int(server_rate)
     limit = RateLimit(burst, burst / server_rate)  # `burst` calls per window: rate, bucket size
-    config = ServerConfig(account_rate_limit=limit, terminal_rate_limit=None)
+    config = ServerConfig(account_rate_limit=limit, address_rate_limit=None)
     async with LocalCloud(seed=_seed(n), config=config) as server:
         # list the devices with a throwaway fast client (and the server clock refilled)
         store = MemoryTokenStore()

@@ -29,7 +29,7 @@ REFRESH = "/api/v2/account/refreshToken"
 
 @pytest.fixture
 def cloud(tmp_path: Path, device_kit: DeviceKit | None) -> Iterator[LocalCloud]:
-    config = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+    config = ServerConfig(account_rate_limit=None, address_rate_limit=None)
     with LocalCloud(data_dir=tmp_path, config=config, kit=device_kit) as running:
         yield running
 

@@ -12,6 +12,7 @@ still raises into a -1 answer and one log line, keeping the connection open.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from typing import Any
@@ -30,6 +31,8 @@ from kasacloud.server.calls import Call
 from kasacloud.server.service import CloudService
 
 log = logging.getLogger("kasacloud.server.http")
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class _TooLarge(Exception):
@@ -102,7 +105,47 @@ def _call(service: CloudService, request: Request) -> Call:
 
 
 def _peer(request: Request) -> str:
-    return request.client.host if request.client else "?"
+    """The client's address: the TCP peer, or what a trusted proxy says it forwarded for."""
+    peer = request.client.host if request.client else "?"
+    trusted = request.app.state.trusted_proxies
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    # Right to left: each trusted proxy appended the address it got the request from; the first
+    # untrusted one is the client. What is left of it, the client wrote itself.
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a proxy would not append that: believe nothing more
+        if not _is_trusted(hop, trusted):
+            return hop
+    return peer
+
+
+def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == net.version and ip in net for net in trusted)
+
+
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """Parse ``ServerConfig.trusted_proxies`` (addresses or networks).
+
+    Raises:
+        ValueError: an entry is neither, saying which.
+    """
+    networks: list[IPNetwork] = []
+    for entry in proxies:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"trusted proxy {entry!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)
 
 
 async def _read(request: Request, service: CloudService) -> tuple[bytes | None, Response | None]:
@@ -196,4 +239,5 @@ def create_app(service: CloudService) -> Starlette:
         middleware=[Middleware(NoServerErrors)],
     )
     app.state.service = service
+    app.state.trusted_proxies = trusted_networks(service.config.trusted_proxies)
     return app

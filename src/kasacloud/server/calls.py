@@ -15,12 +15,26 @@ from kasacloud.server.service import CloudService
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request: the service, the region whose port it reached, its query string, its peer."""
+    """One request: the service, the region whose port it reached, its query string, its source."""
 
     service: CloudService
     region: str
     query: Mapping[str, str]
     peer: str
+    """The client's address: the TCP peer, or what a trusted proxy forwarded (see
+    ``ServerConfig.trusted_proxies``)."""
+
+
+def limit_account_call(call: Call, params: Mapping[str, Any]) -> None:
+    """Count an account call (login, refresh, 2-step) against its source address (and terminal).
+
+    Raises:
+        Fault: -20004 when over ``ServerConfig.address_rate_limit`` (or ``terminal_rate_limit``).
+    """
+    call.service.address_limiter.hit(call.peer)
+    terminal = params.get("terminalUUID") or call.query.get("termID")
+    if isinstance(terminal, str) and terminal:
+        call.service.terminal_limiter.hit(terminal)
 
 
 def require(params: Mapping[str, Any], *keys: str) -> None:

@@ -84,12 +84,16 @@ class _Server(uvicorn.Server):
 def make_server(service: CloudService, *, access_log: bool = False) -> uvicorn.Server:
     """A uvicorn server for the service's app.
 
-    uvicorn's own access log is off: it prints the query string, which may carry a token.
+    uvicorn's own access log is off: it prints the query string, which may carry a token. So are
+    its proxy headers: by default uvicorn believes ``X-Forwarded-For`` from 127.0.0.1, which would
+    let any local client choose the address that login protection counts; the app reads the
+    header itself, from ``ServerConfig.trusted_proxies`` only.
     """
     config = uvicorn.Config(
         create_app(service),
         log_config=None,
         access_log=access_log,
+        proxy_headers=False,
         lifespan="off",
         server_header=False,
         timeout_graceful_shutdown=5,

@@ -69,6 +69,7 @@ class CloudService:
             self.store, self.config, self.kit, self.clock, self.region_url, self._owner_email
         )
         self.account_limiter = RateLimiter(self.config.account_rate_limit, self.clock.now)
+        self.address_limiter = RateLimiter(self.config.address_rate_limit, self.clock.now)
         self.terminal_limiter = RateLimiter(self.config.terminal_rate_limit, self.clock.now)
         self.nonces = NonceCache(self.clock.now)
         """V2 nonces seen lately (replays are refused)."""

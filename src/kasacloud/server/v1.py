@@ -16,6 +16,7 @@ from kasacloud.server.accounts import Account
 from kasacloud.server.calls import (
     Call,
     device_id,
+    limit_account_call,
     require,
     terminal_id,
     text,
@@ -37,20 +38,14 @@ def _authenticate(call: Call, params: Mapping[str, Any]) -> Account:
     return account
 
 
-def terminal_key(call: Call, params: Mapping[str, Any]) -> str:
-    """What the per-terminal limit counts by: the terminal UUID, else the peer address."""
-    terminal = params.get("terminalUUID") or call.query.get("termID")
-    return f"t:{terminal}" if isinstance(terminal, str) and terminal else f"ip:{call.peer}"
-
-
 async def login(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Password login; an account with 2-step verification must use V2 (-23003)."""
     email = text(params, "cloudUserName")
     password = text(params, "cloudPassword")
     terminal = terminal_id(params)
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    limit_account_call(call, params)
     accounts = call.service.accounts
-    account = await accounts.check_password(email, password)
+    account = await accounts.check_password(email, password, source=call.peer)
     if account.mfa:
         raise Fault(assumptions.V1_MFA_ACCOUNT_LOGIN_CODE)
     tokens = await accounts.issue(
@@ -63,7 +58,7 @@ async def login(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
 async def refresh_token(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """A new token (and a rotated refresh token) for a refresh token."""
     require(params, "refreshToken")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    limit_account_call(call, params)
     return envelope.success(await call.service.accounts.refresh(params["refreshToken"]))
 
 

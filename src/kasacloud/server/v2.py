@@ -15,9 +15,8 @@ from typing import Any
 from kasacloud.protocol import assumptions, envelope
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
-from kasacloud.server.calls import Call, require, terminal_id, text, truthy
+from kasacloud.server.calls import Call, limit_account_call, require, terminal_id, text, truthy
 from kasacloud.server.faults import Fault
-from kasacloud.server.v1 import terminal_key
 
 log = logging.getLogger("kasacloud.server.v2")
 
@@ -31,8 +30,8 @@ async def _password(call: Call, params: Mapping[str, Any]) -> Account:
     email = text(params, "cloudUserName")
     password = text(params, "cloudPassword")
     terminal_id(params)
-    call.service.terminal_limiter.hit(terminal_key(call, params))
-    account = await call.service.accounts.check_password(email, password)
+    limit_account_call(call, params)
+    account = await call.service.accounts.check_password(email, password, source=call.peer)
     if account.region != call.region:
         raise Fault(
             ErrorCode.WRONG_REGION,
@@ -48,7 +47,7 @@ async def get_account_status_and_url(call: Call, params: Mapping[str, Any]) -> d
     e-mails have accounts (and where): see ``ACCOUNT_STATUS_URL_IS_ASKED_REGION``.
     """
     text(params, "cloudUserName")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    limit_account_call(call, params)
     return envelope.success({"appServerUrl": call.service.region_url(call.region)})
 
 
@@ -93,6 +92,7 @@ async def check_mfa_code_and_login(call: Call, params: Mapping[str, Any]) -> dic
         params["code"],
         terminal,
         bind=truthy(params.get("terminalBindEnabled")),
+        source=call.peer,
     )
     refresh = "refreshTokenNeeded" not in params or truthy(params.get("refreshTokenNeeded"))
     return await _logged_in(call, account, terminal, refresh)
@@ -101,7 +101,7 @@ async def check_mfa_code_and_login(call: Call, params: Mapping[str, Any]) -> dic
 async def refresh_token(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """A new token (and a rotated refresh token) for a refresh token."""
     require(params, "refreshToken")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    limit_account_call(call, params)
     return envelope.success(await call.service.accounts.refresh(params["refreshToken"]))
 
 
