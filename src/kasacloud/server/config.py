@@ -88,6 +88,19 @@ class ServerConfig:
     without one, or with another, answers -20104 or -20107."""
     max_body_bytes: int = 256 * 1024
     """Larger request bodies are refused (HTTP 413)."""
+    max_header_bytes: int = 64 * 1024
+    """A connection whose request headers grow past this is closed."""
+    header_timeout_s: float = 10.0
+    """A request's headers must be complete this long after the connection opened (or after the
+    previous answer on it); else the connection is closed."""
+    body_timeout_s: float = 30.0
+    """A request's whole body must arrive this long after its headers; else the connection is
+    closed."""
+    keep_alive_timeout_s: float = 5.0
+    """An idle keep-alive connection is closed after this long."""
+    max_connections: int | None = 1000
+    """Open connections plus requests being answered, past which requests get HTTP 503 (the one
+    5xx the server gives); None: no cap. Keep it under the process's open-file limit."""
     mfa_code_lifetime_s: float = 600.0
     """How long an e-mailed verification code stays valid."""
     mfa_max_attempts: int = 5
