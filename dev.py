@@ -4,6 +4,7 @@
     python3 dev.py demo     # the local cloud with simulated devices, the dashboard and the CLI
     python3 dev.py test     # lint, type check and the whole test suite
     python3 dev.py bench    # the benchmarks, each against a baseline measured in the same run
+    python3 dev.py fuzz     # the wire fuzz suite, long: 20x CI's examples (KASACLOUD_FUZZ_SCALE)
     python3 dev.py shell    # a shell inside the virtualenv
 
 Only Python 3.11+ and pip are needed: everything else is installed into `.venv` on first use, and
@@ -69,13 +70,17 @@ def main(argv: list[str]) -> int:
                 print(f"dev.py: {' '.join(step[1:4])} failed", file=sys.stderr)
                 return code
         return run(py, "-m", "pytest", *rest)
+    if job == "fuzz":
+        # CI runs tests/fuzz at scale 1 within the normal suite; this is the long run.
+        os.environ.setdefault("KASACLOUD_FUZZ_SCALE", "20")
+        return run(py, "-m", "pytest", "-p", "no:cacheprovider", "--timeout=0", "tests/fuzz", *rest)
     if job == "bench":
         return run(py, "-m", "benchmarks", *rest)
     if job == "shell":
         return run(os.environ.get("SHELL", "/bin/sh"), *rest)
     if job == "kasacloud":
         return run(py, "-m", "kasacloud", *rest)
-    print(f"dev.py: unknown job {job!r}; try: demo, test, bench, shell", file=sys.stderr)
+    print(f"dev.py: unknown job {job!r}; try: demo, test, fuzz, bench, shell", file=sys.stderr)
     return 2
 
 

@@ -30,6 +30,7 @@ from kasacloud.client.errors import (
     InvalidArgumentError,
     KasaCloudError,
     NotFoundError,
+    RateLimitedError,
     TokenExpiredError,
     VerificationRequired,
 )
@@ -359,7 +360,7 @@ class Dashboard:
                 session,
                 error=sign_in_message(error),
                 email=email,
-                status_code=401 if isinstance(error, AuthenticationError) else 502,
+                status_code=_sign_in_status(error),
             )
         return await self._finish_signin(session, email, client)
 
@@ -420,7 +421,7 @@ class Dashboard:
                 request,
                 session,
                 error=verification_message(error),
-                status=401 if isinstance(error, AuthenticationError) else 502,
+                status=_sign_in_status(error),
             )
         return await self._finish_signin(session, pending.email, pending.client)
 
@@ -502,7 +503,8 @@ class Dashboard:
         except TokenExpiredError:
             return await self._session_ended(request, session)
         except Exception as error:
-            return self._error(request, session, human_message(error), status_code=502)
+            status = 404 if isinstance(error, NotFoundError) else 502
+            return self._error(request, session, human_message(error), status_code=status)
         return HTMLResponse(self._tile_html(request, session, view))
 
     async def _device_action(
@@ -547,7 +549,7 @@ class Dashboard:
         except Exception as error:
             if message is None:
                 message = human_message(error, device_name=device_ops.name_of(session, device_id))
-                status = 502
+                status = 404 if isinstance(error, NotFoundError) else 502
             view = None
         if message is not None:
             return self._error(request, session, message, status_code=status, device=view)
@@ -720,13 +722,20 @@ class Dashboard:
         await self.sessions.close()
 
 
+def _sign_in_status(error: Exception) -> int:
+    """401 for a refused sign-in, 429 while the cloud slows this address down, else 502."""
+    if isinstance(error, AuthenticationError):
+        return 401
+    return 429 if isinstance(error, RateLimitedError) else 502
+
+
 def _int_field(form: FormData, name: str, label: str) -> int | None:
     value = form.get(name)
     if value is None or value == "":
         return None
     try:
         return int(float(str(value)))
-    except ValueError:
+    except (ValueError, OverflowError):  # "1e999" is a float, but no int
         raise ValueError(f"{label} must be a number") from None
 
 

@@ -213,7 +213,8 @@ async def switch(
     device = await _device(session, device_id)
     target = device
     if outlet_id is not None:
-        matches = [c for c in device.children if c.device_id == outlet_id]
+        # Only strips have outlets: an outlet of anything else is simply not found.
+        matches = [c for c in getattr(device, "children", ()) if c.device_id == outlet_id]
         if not matches:
             raise NotFoundError(None, f"no outlet {outlet_id}")
         target = matches[0]
