@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from kasacloud.protocol import commands
+from kasacloud.server import LocalCloud, LoginPolicy, ServerConfig
 
 SCALE = int(os.environ.get("KASACLOUD_FUZZ_SCALE", "1"))
 """Multiplies every test's number of examples: 1 in CI, more for `python3 dev.py fuzz`."""
@@ -25,6 +27,57 @@ SCALE = int(os.environ.get("KASACLOUD_FUZZ_SCALE", "1"))
 def budget(examples: int) -> int:
     """A test's number of examples at the current scale."""
     return examples * max(1, SCALE)
+
+
+def fuzz_settings(examples: int) -> settings:
+    """A fuzz test's settings: its budget at the current scale, no deadline (a request over
+    loopback on a loaded machine is slow, not wrong), no example database (nothing written to
+    the work tree), derandomized in CI so that a run is repeatable."""
+    return settings(
+        max_examples=budget(examples),
+        deadline=None,
+        database=None,
+        derandomize=SCALE <= 1,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+MFA_EMAIL = "mfa@example.com"
+DEMO = ("demo@example.com", "demo")
+
+
+@dataclass
+class Target:
+    """A running cloud and what a valid request needs: tokens, device and outlet ids."""
+
+    cloud: LocalCloud
+    token: str
+    refresh_token: str
+    device_ids: list[str]
+    child_ids: list[str]
+
+    @property
+    def url(self) -> str:
+        return self.cloud.url
+
+
+def fuzz_config() -> ServerConfig:
+    # Limits off and a lenient login policy: the fuzzer's wrong passwords must not turn every
+    # later answer into -20004 (the policy itself is tested in tests/server).
+    lenient = LoginPolicy(
+        address_free_failures=10**6,
+        address_block_failures=10**6,
+        account_protect_failures=10**6,
+        mfa_max_wrong_codes=10**6,
+    )
+    return ServerConfig(
+        account_rate_limit=None,
+        address_rate_limit=None,
+        login_policy=lenient,
+        body_timeout_s=5,
+        scrypt_n=2**10,  # a cheaper hash: the fuzzer signs in hundreds of times
+    )
 
 
 @dataclass(frozen=True)

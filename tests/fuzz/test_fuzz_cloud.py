@@ -16,22 +16,24 @@ from typing import Any
 
 import pytest
 from fuzz_helpers import (
+    DEMO,
+    MFA_EMAIL,
     RawConnection,
+    Target,
     assert_cloud_answer,
-    budget,
     byte_mutated,
     device_request,
     encode,
+    fuzz_settings,
     mutants,
     mutated,
     odd_text,
     query_string,
     request_data,
 )
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import DEMO, MFA_EMAIL, Target
 from kasacloud.protocol import assumptions, signing
 from kasacloud.protocol.signing import KASA_APP, TAPO_APP
 from kasacloud.server import v1, v2
@@ -110,7 +112,7 @@ def v1_body(draw: st.DrawFn, target: Target) -> dict[str, Any]:
     return body
 
 
-@settings(max_examples=budget(500))
+@fuzz_settings(500)
 @given(data=st.data())
 def test_v1_calls(target: Target, conn: RawConnection, data: st.DataObject) -> None:
     body = data.draw(byte_mutated(encode(data.draw(v1_body(target)))))
@@ -177,7 +179,7 @@ def signature_headers(draw: st.DrawFn, raw: bytes, path: str) -> dict[str, str]:
     return headers
 
 
-@settings(max_examples=budget(400))
+@fuzz_settings(400)
 @given(data=st.data())
 def test_v2_account_calls(conn: RawConnection, data: st.DataObject) -> None:
     name = data.draw(
@@ -189,7 +191,7 @@ def test_v2_account_calls(conn: RawConnection, data: st.DataObject) -> None:
     send(conn, path, raw, data.draw(signature_headers(raw, path)))
 
 
-@settings(max_examples=budget(250))
+@fuzz_settings(250)
 @given(data=st.data())
 def test_v2_signed_device_calls(target: Target, conn: RawConnection, data: st.DataObject) -> None:
     body = data.draw(v1_body(target))
@@ -201,7 +203,7 @@ def test_v2_signed_device_calls(target: Target, conn: RawConnection, data: st.Da
     send(conn, "/?" + query, raw, data.draw(signature_headers(raw, "/")))
 
 
-@settings(max_examples=budget(150))
+@fuzz_settings(150)
 @given(data=st.data())
 def test_query_strings_and_headers(
     target: Target, conn: RawConnection, data: st.DataObject

@@ -14,11 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fuzz_helpers import budget, odd_text
-from hypothesis import given, settings
+from fuzz_helpers import DEMO, MFA_EMAIL, Target, fuzz_settings, odd_text
+from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import DEMO, MFA_EMAIL, Target
 from kasacloud.web import DashboardServer
 
 form_text = st.one_of(
@@ -65,7 +64,7 @@ def _check(response: httpx.Response, wants_json: bool) -> None:
 device_ids = st.text(alphabet="0123456789ABCDEFabcdef.-_~", min_size=1, max_size=44)
 
 
-@settings(max_examples=budget(150))
+@fuzz_settings(150)
 @given(data=st.data())
 def test_signed_in_forms_and_json(
     target: Target, signed_in: tuple[httpx.Client, str], data: st.DataObject
@@ -100,7 +99,7 @@ def test_signed_in_forms_and_json(
         _check(http.get(f"/devices/{device}/energy", headers=headers), False)
 
 
-@settings(max_examples=budget(60))
+@fuzz_settings(60)
 @given(data=st.data())
 def test_sign_in_and_code_forms(dashboard: DashboardServer, data: st.DataObject) -> None:
     with httpx.Client(base_url=dashboard.url, timeout=30, follow_redirects=False) as http:
