@@ -47,7 +47,39 @@ newest. The server rotates it."""
 # --- Tapo --------------------------------------------------------------------------------------
 
 TAPO_PASSTHROUGH_PATH: Final = "/api/v2/common/passthrough"
-"""Tapo devices' passthrough over V2 ([U]); kasacloud does not drive Tapo devices yet."""
+"""SMART devices' passthrough over V2 [V] (one public client): signed, token in the query string,
+flat body ``{"deviceId", "requestData"}``."""
+
+SMART_RESPONSE_IN_KIND: Final = True
+"""``requestData`` of the SMART passthrough may be a JSON string or an object; ``responseData`` is
+answered in the same form, as V1 does [U]."""
+
+SMART_TYPES_IN_KASA_APP: Final[tuple[str, ...]] = ()
+"""Which app lists which devices [U], one choice: the Tapo app (signed with the Tapo key pair, or
+an ``appType`` naming Tapo) lists every SMART device, the Kasa app every IOT device and the SMART
+devices whose ``deviceType`` starts with one of these prefixes: none, so each device is in one
+list. PROTOCOL.md section 6 says Kasa-branded SMART hardware (KS225, KP125M, EP25 hw 2.6 ...) may
+show in the Kasa app too, where its V1 passthrough answers -20571; ``("SMART.KASA",)`` here gives
+that (clients then de-duplicate by ``deviceId``)."""
+
+TAPO_APP_LISTS_IOT_DEVICES: Final = False
+"""Whether the Tapo app's list also shows IOT (Kasa) devices [U]; kasacloud's server says no."""
+
+IOT_DEVICE_ON_SMART_PASSTHROUGH_CODE: Final = -20571
+"""An IOT device reached through the SMART passthrough [U]: the cloud answers "Device is offline",
+the mirror of a SMART device reached through V1 (-20571 [V]); it does not relay the request."""
+
+SMART_APP_SERVER_URL_IS_REGION_URL: Final = True
+"""The ``appServerUrl`` of a SMART device is its region's gateway (``n-<region>-wap-gw`` on
+TP-Link's cloud [U]); kasacloud's server serves both apps on each region's one URL."""
+
+SMART_ENERGY_DATA_TIMESTAMPS: Final = "seconds or milliseconds"
+"""``get_energy_data`` timestamps: seconds in some versions, milliseconds in others [U]. The
+simulated devices take values above 10**11 as milliseconds and echo what they were sent."""
+
+SMART_ENERGY_DATA_MAX_POINTS: Final = {60: 8 * 24, 1440: 93, 43200: 24}
+"""The longest ``get_energy_data`` span a simulated device answers, in intervals [U]: hourly over
+8 days, daily over a quarter, monthly over two years; longer is -1008 (bad params)."""
 
 # --- Server behaviour the protocol does not pin down (kasacloud's server follows these) ---------
 
@@ -86,6 +118,13 @@ OVERSIZED_BODY_HTTP_STATUS: Final = 413
 """A request body over the server's limit is refused with HTTP 413 (and a -10100 envelope), as a
 front proxy would; the real cloud's limit and answer are not known."""
 
+# --- Names ---------------------------------------------------------------------------------------
+
+ALIAS_MAX_CHARS: Final = 31
+"""The longest device name. Unknown for the cloud's setAlias; 31 is what IOT firmware stores
+(``set_dev_alias`` refuses more), and the apps allow no longer. The server's setAlias, the
+simulated devices and the client all use this one number (``protocol.families``)."""
+
 # --- Limits and rules of kasacloud's server (the cloud's own are not known) ---------------------
 
 MAX_JSON_DEPTH: Final = 32
@@ -99,15 +138,6 @@ millisecond timestamps fit many times over; a float that overflows to infinity i
 MALFORMED_BODY_CODE: Final = -10100
 """A body that is not UTF-8 JSON, or goes past the limits above (or holds a lone UTF-16 surrogate),
 answers -10100 "JSON format error". Inside ``requestData`` the same faults answer -20107."""
-
-ALIAS_MAX_CHARS: Final = 31
-"""Longest device alias setAlias accepts: what the firmware stores (the simulated devices refuse
-longer ones too); the cloud's own check is not known."""
-
-ALIAS_FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
-"""Unicode categories an alias may not hold: control characters, lone surrogates, line and
-paragraph separators. An alias must also hold something besides spaces. Emoji (and the joiners
-that build them) are allowed, as the apps allow them."""
 
 MAX_TERMINAL_ID_CHARS: Final = 128
 """Longest ``terminalUUID`` accepted (a UUID is 36); it is stored beside every token."""

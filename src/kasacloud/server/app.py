@@ -3,6 +3,7 @@
 - ``POST /``: the V1 envelope. Without ``X-Authorization`` it is a V1 call; with it, a signed V2
   device call, whose ``Content-MD5`` and signature are verified first.
 - ``POST /api/v2/account/{call}``: V2 account calls; a valid signature is always required.
+- ``POST /api/v2/common/passthrough``: SMART device calls (signed), :mod:`kasacloud.server.smart`.
 
 Errors are answered as the real cloud answers them: HTTP 200 with ``error_code`` and ``msg``.
 Nothing a client sends gets a 5xx or a traceback: bodies are decoded within limits
@@ -26,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasacloud.protocol import assumptions, envelope, signing, wirejson
 from kasacloud.protocol.errors import ErrorCode
-from kasacloud.server import v1, v2
+from kasacloud.server import apps, smart, v1, v2
 from kasacloud.server.calls import Call
 from kasacloud.server.service import CloudService
 
@@ -98,10 +99,11 @@ def _json(body: dict[str, Any]) -> Response:
     return JSONResponse(body)
 
 
-def _call(service: CloudService, request: Request) -> Call:
+def _call(service: CloudService, request: Request, signed_by: signing.AppKey | None = None) -> Call:
     server = request.scope.get("server")
     port = server[1] if server else None
-    return Call(service, service.region_for_port(port), request.query_params, _peer(request))
+    app = apps.app_of(signed_by, request.query_params)
+    return Call(service, service.region_for_port(port), request.query_params, _peer(request), app)
 
 
 def _peer(request: Request) -> str:
@@ -162,21 +164,23 @@ async def _read(request: Request, service: CloudService) -> tuple[bytes | None, 
         return None, Response(status_code=400)
 
 
-def _verify(request: Request, body: bytes, service: CloudService) -> Response | None:
-    """None for a valid, first-seen signature; else the answer that refuses it."""
+def _verify(
+    request: Request, body: bytes, service: CloudService
+) -> tuple[signing.AppKey | None, Response | None]:
+    """The app whose key signed the request (its nonce first seen), or the refusal to answer."""
     try:
         verified = signing.check(request.headers, body, request.url.path, service.config.app_keys)
     except signing.SignatureError as exc:
         log.info("refused a V2 request on %s from %s: %s", request.url.path, _peer(request), exc)
-        return _json(
+        return None, _json(
             envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.SIGNATURE_ERROR_MESSAGE)
         )
     if not service.nonces.first_use(verified.nonce):
         log.info("refused a replayed V2 request on %s from %s", request.url.path, _peer(request))
-        return _json(
+        return None, _json(
             envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.REPLAYED_NONCE_MESSAGE)
         )
-    return None
+    return verified.app, None
 
 
 def _parse(request: Request, body: bytes) -> tuple[object, Response | None]:
@@ -196,13 +200,16 @@ async def root(request: Request) -> Response:
     if refused is not None or body is None:
         return refused or Response(status_code=400)
     signed = signing.AUTHORIZATION_HEADER in request.headers
-    if signed and (bad := _verify(request, body, service)) is not None:
-        return bad
+    signed_by = None
+    if signed:
+        signed_by, bad = _verify(request, body, service)
+        if bad is not None:
+            return bad
     payload, malformed = _parse(request, body)
     if malformed is not None:
         return malformed
     started = time.perf_counter()
-    answer = await v1.dispatch(_call(service, request), payload)
+    answer = await v1.dispatch(_call(service, request, signed_by), payload)
     method = payload.get("method") if isinstance(payload, dict) else None
     log.debug(
         "%s %s -> %s in %.1f ms",
@@ -220,13 +227,29 @@ async def account_call(request: Request) -> Response:
     body, refused = await _read(request, service)
     if refused is not None or body is None:
         return refused or Response(status_code=400)
-    if (bad := _verify(request, body, service)) is not None:
+    signed_by, bad = _verify(request, body, service)
+    if bad is not None:
         return bad
     payload, malformed = _parse(request, body)
     if malformed is not None:
         return malformed
     name = request.path_params["call"]
-    return _json(await v2.dispatch(_call(service, request), name, payload))
+    return _json(await v2.dispatch(_call(service, request, signed_by), name, payload))
+
+
+async def common_passthrough(request: Request) -> Response:
+    """``POST /api/v2/common/passthrough``: a signed SMART device call."""
+    service: CloudService = request.app.state.service
+    body, refused = await _read(request, service)
+    if refused is not None or body is None:
+        return refused or Response(status_code=400)
+    signed_by, bad = _verify(request, body, service)
+    if bad is not None:
+        return bad
+    payload, malformed = _parse(request, body)
+    if malformed is not None:
+        return malformed
+    return _json(await smart.common_passthrough(_call(service, request, signed_by), payload))
 
 
 def create_app(service: CloudService) -> Starlette:
@@ -235,6 +258,7 @@ def create_app(service: CloudService) -> Starlette:
         routes=[
             Route("/", root, methods=["POST"]),
             Route("/api/v2/account/{call}", account_call, methods=["POST"]),
+            Route(assumptions.TAPO_PASSTHROUGH_PATH, common_passthrough, methods=["POST"]),
         ],
         middleware=[Middleware(NoServerErrors)],
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kasacloud.protocol import assumptions
+from kasacloud.protocol import assumptions, families
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.faults import Fault
 from kasacloud.server.service import CloudService
@@ -15,7 +14,8 @@ from kasacloud.server.service import CloudService
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request: the service, the region whose port it reached, its query string, its source."""
+    """One request: the service, the region whose port it reached, its query string, its source,
+    and the app it comes from (``kasa`` or ``tapo``, :func:`kasacloud.server.apps.app_of`)."""  # noqa: D205, D209
 
     service: CloudService
     region: str
@@ -23,6 +23,7 @@ class Call:
     peer: str
     """The client's address: the TCP peer, or what a trusted proxy forwarded (see
     ``ServerConfig.trusted_proxies``)."""
+    app: str = "kasa"
 
 
 def limit_account_call(call: Call, params: Mapping[str, Any]) -> None:
@@ -70,23 +71,15 @@ def valid_alias(params: Mapping[str, Any]) -> str:
     """The required ``alias``, checked against the alias rules before anything changes.
 
     Raises:
-        Fault: -20104 if missing, -20572 if not a string, blank, too long or holding a control
-            character, a lone surrogate or a line separator.
+        Fault: -20104 if missing; -20572 saying why (``protocol.families.alias_problem``: not a
+            string, blank, longer than ``ALIAS_MAX_CHARS``, a control character, a surrogate).
     """
     require(params, "alias")
     value = params["alias"]
-    if (
-        not isinstance(value, str)
-        or not value.strip()
-        or len(value) > assumptions.ALIAS_MAX_CHARS
-        or any(unicodedata.category(c) in assumptions.ALIAS_FORBIDDEN_CATEGORIES for c in value)
-    ):
-        raise Fault(
-            ErrorCode.ALIAS_FORMAT,
-            f"alias format is incorrect: 1 to {assumptions.ALIAS_MAX_CHARS} characters,"
-            " not only spaces, no control characters",
-        )
-    return value
+    problem = families.alias_problem(value)
+    if problem is not None:
+        raise Fault(ErrorCode.ALIAS_FORMAT, f"alias format is incorrect: {problem}")
+    return str(value)
 
 
 def truthy(value: object) -> bool:
