@@ -1,6 +1,6 @@
 """The wire fuzz suite's settings and fixtures.
 
-CI runs about 1,500 examples in all (each test's budget is in its ``@fuzz_settings``); the long run
+CI runs about 1,650 examples in all (each test's budget is in its ``@fuzz_settings``); the long run
 multiplies them: ``python3 dev.py fuzz`` (or ``KASACLOUD_FUZZ_SCALE=20 pytest tests/fuzz``).
 Examples are derandomized in CI, so a run is repeatable; the long run explores afresh.
 """
