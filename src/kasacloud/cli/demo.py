@@ -170,7 +170,14 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo cloud's state here between runs [default: a temporary dir].",
 )
-def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None) -> None:
+@click.option(
+    "--agent",
+    "with_agent",
+    is_flag=True,
+    help="Also run 'kasacloud agent': Prometheus metrics, and MQTT for Home Assistant through "
+    "a local Mosquitto when it is installed.",
+)
+def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None, with_agent: bool) -> None:
     """Run the local cloud with the demo house, the dashboard, and a signed-in CLI, until Ctrl-C."""
     current = settings()
 
@@ -195,6 +202,11 @@ def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None) -> None:
                 )
 
             anyio.run(sign_in)
+            if with_agent:
+                from kasacloud.agent.demo import demo_agent
+
+                agent_lines = stack.enter_context(demo_agent(current.directory))
+                click.echo("\n".join(["The agent (kasacloud agent) is running:", *agent_lines, ""]))
             with _dashboard(cloud.url, not no_web, web_port) as dashboard_url:
                 click.echo(_banner(current, cloud.url, dashboard_url))
                 try:

@@ -7,13 +7,11 @@ these functions, so the two forms are handled in exactly one way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from kasacloud import _json
 from kasacloud.protocol import wirejson
-
-_COMPACT = (",", ":")
 
 
 class RequestDataError(ValueError):
@@ -23,7 +21,7 @@ class RequestDataError(ValueError):
 def encode(data: Mapping[str, Any], *, as_string: bool = True) -> str | dict[str, Any]:
     """Encode a device command (or answer) for the envelope: a JSON string, or the object itself."""
     if as_string:
-        return json.dumps(data, separators=_COMPACT)
+        return _json.dumps_str(data)
     return dict(data)
 
 
