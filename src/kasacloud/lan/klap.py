@@ -306,7 +306,8 @@ class KlapServer:
             _SIGNED_LONG.pack(seq)
             plaintext = session.cipher.decrypt(seq, await request.read())
             smart_request = json.loads(plaintext)
-        except (ValueError, struct.error):
+        except (ValueError, struct.error) as exc:
+            log.info("refused a KLAP request to %s: %s", self._devices[index][0], exc)
             return web.Response(status=400)
         endpoint, device = self._devices[index]
         if not isinstance(smart_request, dict):
