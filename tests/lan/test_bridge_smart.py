@@ -83,8 +83,8 @@ def test_adopted_smart_device_end_to_end(simulate: Any, tmp_path: Path) -> None:
     CloudService(cloud_dir).close()
 
     wrong = kasacloud(
-        "adopt", "--host", HOST, "--account", DEMO[0], "--data-dir", str(cloud_dir), "--timeout", "2",
-        "--device-login", OWNER[0], "--device-password", "wrong",
+        "adopt", "--host", HOST, "--account", DEMO[0], "--data-dir", str(cloud_dir),
+        "--timeout", "2", "--device-login", OWNER[0], "--device-password", "wrong",
     )  # fmt: skip
     assert wrong.returncode == 1
     assert "cannot be read" in wrong.stderr
@@ -92,8 +92,8 @@ def test_adopted_smart_device_end_to_end(simulate: Any, tmp_path: Path) -> None:
 
     env = {**os.environ, "KASACLOUD_DEVICE_PASSWORD": OWNER[1]}  # not on the command line
     adopted = kasacloud(
-        "adopt", "--host", HOST, "--account", DEMO[0], "--data-dir", str(cloud_dir), "--timeout", "2",
-        "--device-login", OWNER[0], env=env,
+        "adopt", "--host", HOST, "--account", DEMO[0], "--data-dir", str(cloud_dir),
+        "--timeout", "2", "--device-login", OWNER[0], env=env,
     )  # fmt: skip
     assert adopted.returncode == 0, adopted.stderr
     assert f"adopted {HOST}:{port}  P110(EU)  'Kettle'  {device_id}  (SMART)" in adopted.stdout
