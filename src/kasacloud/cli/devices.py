@@ -49,7 +49,7 @@ DEVICE_COLUMNS = (
 async def devices(current: Settings) -> Listing:
     """List the account's devices with their state."""
     async with signed_in(current) as cloud:
-        found = await cloud.devices()
+        found = await cloud.devices(update=True)  # one request a device, readings included
     rows = [summary(d) for d in found]
     return Listing(
         "devices", rows, DEVICE_COLUMNS, empty="This account has no devices.",

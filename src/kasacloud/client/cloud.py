@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import os
@@ -11,17 +12,19 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Final, Self
 
+import aiohttp
 import anyio
 import anyio.to_thread
 
 from kasacloud.client import errors as E
-from kasacloud.client.devices import Device, from_cloud
+from kasacloud.client.concurrency import gather
+from kasacloud.client.devices import Device, covers, from_cloud, listing_query
 from kasacloud.client.ratelimit import RateLimiter
 from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.secrets import Secret
 from kasacloud.client.selector import select
 from kasacloud.client.session import CloudSession, MfaType, SessionStats
-from kasacloud.client.tls import ssl_context
+from kasacloud.client.tls import default_ssl_context
 from kasacloud.client.tokens import (
     MemoryTokenStore,
     ProtocolVersion,
@@ -47,28 +50,6 @@ MfaCallback = Callable[[E.MfaChallenge], "str | Awaitable[str]"]
 """Asked for the verification code during :meth:`KasaCloud.login`; may be sync or async."""
 
 _SYSINFO: Final = {C.SYSTEM: {C.GET_SYSINFO: None}}
-
-
-def _listing_query(entry: dict[str, Any]) -> dict[str, Any]:
-    """What a full update reads, guessed from the list entry before the device is typed.
-
-    Sysinfo, the clock, and the energy meter: a device without a meter answers "module not
-    support" for it, which costs a few bytes and is ignored.
-    """
-    modules = C.modules_for(str(entry.get("deviceType") or ""))
-    return {
-        C.SYSTEM: {C.GET_SYSINFO: None},
-        modules.emeter: {C.GET_REALTIME: None},
-        modules.time: {C.GET_TIME: None},
-    }
-
-
-def _covers(sent: dict[str, Any], wanted: dict[str, dict[str, Any]]) -> bool:
-    """Whether the request ``sent`` asked every ``{module: {method}}`` of ``wanted``."""
-    return all(
-        isinstance(sent.get(module), dict) and set(methods) <= set(sent[module])
-        for module, methods in wanted.items()
-    )
 
 
 def _terminal_id(explicit: str | None, store: TokenStore) -> str:
@@ -117,7 +98,11 @@ class KasaCloud:
         rate_limit_per_s, rate_limit_burst: the client-side rate limit (``math.inf``: none).
         max_concurrency: requests in flight at once (also the connection pool size).
         verify: an ``ssl.SSLContext`` to use instead of the default (system + certifi + TP-Link
-            CA); ``False`` is refused: verification is never turned off.
+            CA); ``False`` is refused: verification is never turned off. It goes with each
+            request, so it applies on a shared ``session`` too.
+        session: an ``aiohttp.ClientSession`` to send through (e.g. Home Assistant's shared one);
+            kasacloud never closes it. Default: a pooled session of its own, made on first use
+            and closed by :meth:`aclose`.
         request_data_as_string: send ``requestData`` as a JSON string (default) or an object.
         app: the app identity V2 requests are signed with.
     """
@@ -139,11 +124,16 @@ class KasaCloud:
         verify: ssl.SSLContext | None = None,
         request_data_as_string: bool = True,
         app: AppKey = KASA_APP,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         if protocol not in ("v1", "v2"):
             raise E.InvalidArgumentError(f"protocol must be 'v1' or 'v2', got {protocol!r}")
         if verify is False:  # type: ignore[comparison-overlap]
             raise E.InvalidArgumentError("TLS verification cannot be turned off")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise E.InvalidArgumentError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
         default = hosts.V2_URL if protocol == "v2" else hosts.V1_URL
         self.url = (url or os.environ.get(URL_ENV) or default).rstrip("/")
         """The cloud's entry URL."""
@@ -152,9 +142,8 @@ class KasaCloud:
             token_store if token_store is not None else MemoryTokenStore()
         )
         self.mfa_callback = mfa_callback
-        context: ssl.SSLContext | bool = verify or (
-            ssl_context() if self.url.startswith("https:") else True
-        )
+        # for every https host the client may be sent to (regions, devices' appServerUrl)
+        context = verify or default_ssl_context()
         self._session = CloudSession(
             url=self.url,
             protocol=protocol,
@@ -165,6 +154,7 @@ class KasaCloud:
             limiter=RateLimiter(rate_limit_per_s, rate_limit_burst),
             max_concurrency=max_concurrency,
             verify=context,
+            http_session=session,
             token_store=self.token_store,
             store_key=self.url,
             on_tokens_changed=on_tokens_changed,
@@ -185,7 +175,7 @@ class KasaCloud:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (tokens stay in the store)."""
+        """Close the connection pool, unless it is a caller's ``session`` (tokens stay stored)."""
         await self._session.aclose()
 
     # ---- account ----------------------------------------------------------------------------
@@ -282,7 +272,7 @@ class KasaCloud:
         result = await self._session.call("getDeviceList")
         entries = result.get("deviceList")
         if not isinstance(entries, list):
-            raise E.ProtocolError(None, "getDeviceList answer has no deviceList")
+            raise E.ProtocolError("getDeviceList answer has no deviceList")
         return [dict(e) for e in entries if isinstance(e, dict)]
 
     async def _build(self, entry: dict[str, Any], *, update: bool = False) -> Device:
@@ -293,7 +283,7 @@ class KasaCloud:
         """
         sysinfo: dict[str, Any] | None = None
         response: dict[str, Any] = {}
-        request = _listing_query(entry) if update else _SYSINFO
+        request = listing_query(entry) if update else _SYSINFO
         if _is_listed_online(entry):
             try:
                 response = await self._session.passthrough(
@@ -304,11 +294,11 @@ class KasaCloud:
             except (E.DeviceOfflineError, E.CloudTimeoutError):
                 sysinfo = None  # listed online, but it lost its connection meanwhile
             except (KeyError, TypeError):
-                raise E.ProtocolError(None, "sysinfo answer is malformed") from None
+                raise E.ProtocolError("sysinfo answer is malformed") from None
         device = from_cloud(self._session, entry, sysinfo)
         if update and device.is_online:
-            if _covers(request, device.update_query()):
-                device.absorb_update(response)  # the listing's answer was the update
+            if covers(request, device.update_query()):
+                device.absorb_update(response, request)  # the listing's answer was the update
             else:
                 await device.update()  # a family that reads more than the listing asked
             await device._update_children()
@@ -324,15 +314,10 @@ class KasaCloud:
         ``is_online == False``; their commands raise :class:`DeviceOfflineError`.
         """
         entries = await self.device_list()
-        built: list[Device | None] = [None] * len(entries)
-
-        async def build(i: int) -> None:
-            built[i] = await self._build(entries[i], update=update)
-
-        async with anyio.create_task_group() as tg:
-            for i in range(len(entries)):
-                tg.start_soon(build, i)
-        return [d for d in built if d is not None]
+        return await gather(
+            [functools.partial(self._build, entry, update=update) for entry in entries],
+            limit=self._session.max_concurrency,
+        )
 
     async def device(self, selector: str, *, update: bool = False) -> Device:
         """One device: by id, exact alias, or a unique case-insensitive part of an alias.
@@ -354,21 +339,19 @@ class KasaCloud:
 
     async def update_all(self, devices: list[Device]) -> list[BaseException | None]:
         """``update()`` every device concurrently; return each one's error (``None``: updated)."""
-        outcome: list[BaseException | None] = [None] * len(devices)
 
-        async def one(i: int) -> None:
+        async def one(device: Device) -> BaseException | None:
+            if not device.is_online:
+                return E.DeviceOfflineError(f"{device.alias} is offline", code=-20571)
             try:
-                await devices[i].update()
+                await device.update()
             except E.KasaCloudError as exc:
-                outcome[i] = exc
+                return exc
+            return None
 
-        async with anyio.create_task_group() as tg:
-            for i in range(len(devices)):
-                if devices[i].is_online:
-                    tg.start_soon(one, i)
-                else:
-                    outcome[i] = E.DeviceOfflineError(-20571, f"{devices[i].alias} is offline")
-        return outcome
+        return await gather(
+            [functools.partial(one, d) for d in devices], limit=self._session.max_concurrency
+        )
 
     def __repr__(self) -> str:
         return f"KasaCloud(url={self.url!r}, protocol={self.protocol!r}, user={self.username!r})"

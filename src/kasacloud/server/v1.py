@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from kasacloud.protocol import assumptions, envelope, request_data
+from kasacloud.protocol import assumptions, envelope, families, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server import apps
 from kasacloud.server.accounts import Account
@@ -20,8 +20,6 @@ from kasacloud.server.faults import Fault
 log = logging.getLogger("kasacloud.server.v1")
 
 Handler = Callable[[Call, Mapping[str, Any]], Awaitable[dict[str, Any]]]
-
-MAX_ALIAS_CHARS = 64
 
 
 def authenticate(call: Call, params: Mapping[str, Any]) -> Account:
@@ -95,7 +93,7 @@ async def set_alias(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     entry = call.service.registry.owned(account, params.get("deviceId"))
     require(params, "alias")
     alias = params["alias"]
-    if not isinstance(alias, str) or not alias.strip() or len(alias) > MAX_ALIAS_CHARS:
+    if families.alias_problem(alias) is not None:
         raise Fault(ErrorCode.ALIAS_FORMAT)
     if apps.is_smart(entry):
         await apps.set_smart_alias(call.service.registry, entry, alias)
