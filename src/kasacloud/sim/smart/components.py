@@ -17,7 +17,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from kasacloud.protocol import assumptions, smart
+from kasacloud.protocol import assumptions, families, smart
 from kasacloud.protocol.smart import SmartErrorCode
 from kasacloud.sim.smart import sensors
 
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 JsonDict = dict[str, Any]
 Handler = Callable[[JsonDict], Any]
 
-MAX_NICKNAME_CHARS: Final = 64
-"""The longest nickname accepted (decoded), the server's alias limit."""
+MAX_NICKNAME_CHARS: Final = families.ALIAS_MAX_CHARS
+"""The longest nickname accepted (decoded): the one alias limit of client, server and sim."""
 ENERGY_DATA_MAX_POINTS: Final = assumptions.SMART_ENERGY_DATA_MAX_POINTS
 """The most intervals one ``get_energy_data`` answers (see protocol/assumptions.py)."""
 MS_THRESHOLD: Final = 10**11

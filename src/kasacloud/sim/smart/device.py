@@ -14,7 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kasacloud.protocol import smart
+from kasacloud.protocol import families, smart
 from kasacloud.protocol.smart import SmartErrorCode
 from kasacloud.sim.clock import SimClock
 from kasacloud.sim.history import unit_noise
@@ -420,26 +420,17 @@ def _nominal_power(methods: Mapping[str, Any], given: float | None, default: flo
     return default
 
 
-_NOUNS: Final = (
-    ("SMART.TAPOHUB", "hub"),
-    ("SMART.KASAHUB", "hub"),
-    ("SMART.TAPOBULB", "light"),
-    ("SMART.TAPOSWITCH", "switch"),
-    ("SMART.KASASWITCH", "switch"),
-)
-
-
 def default_smart_alias(profile: SmartProfile) -> str:
-    """A readable alias for a device built without one: ``"P110 plug"``."""
+    """A readable alias for a device built without one: ``"P110 plug"``, ``"H100 hub"``."""
     base = profile.model.split("(")[0] or "Tapo"
-    if (
-        profile.children
-        and "child_device" in profile.components
-        and not any(c.category.startswith("subg.") for c in profile.children)
-    ):
-        return f"{base} strip" if "powerstrip" in profile.children[0].category else f"{base} switch"
-    noun = next((n for t, n in _NOUNS if profile.device_type == t), "plug")
-    return f"{base} {noun}"
+    family = families.classify_smart(
+        profile.components,
+        device_type=profile.device_type,
+        child_categories=[c.category for c in profile.children],
+    )
+    if profile.device_type in families.SMART_HUB_TYPES:
+        return f"{base} hub"
+    return f"{base} {family.noun}"
 
 
 def build_smart_device(
