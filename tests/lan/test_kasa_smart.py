@@ -162,3 +162,17 @@ async def test_python_kasa_reads_every_capture(
             assert not device.is_on
     finally:
         await device.disconnect()
+
+
+def test_two_smart_devices_on_one_address_is_a_usage_error() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "kasacloud", "simulate", "--device", "P110(EU)_1.0",
+         "--device", "KS225(US)_1.0", "--address", "127.0.0.19"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "SMART devices need an address each" in result.stderr
+    assert "Traceback" not in result.stderr
