@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from kasacloud.protocol import assumptions, families, smart
 from kasacloud.protocol.smart import SmartErrorCode
 from kasacloud.sim.smart import sensors
+from kasacloud.sim.smart.errors import SmartDeviceError
 
 if TYPE_CHECKING:
     from kasacloud.sim.smart.device import SmartNode
@@ -36,8 +37,6 @@ MS_THRESHOLD: Final = 10**11
 
 
 def _error(code: SmartErrorCode) -> Exception:
-    from kasacloud.sim.smart.device import SmartDeviceError
-
     return SmartDeviceError(code)
 
 

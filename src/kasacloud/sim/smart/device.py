@@ -22,6 +22,7 @@ from kasacloud.sim.ids import child_id, mac_for, stable_hex
 from kasacloud.sim.profile import mains_voltage_v, region_of
 from kasacloud.sim.smart import components
 from kasacloud.sim.smart.energy import SmartMeter
+from kasacloud.sim.smart.errors import SmartDeviceError
 from kasacloud.sim.smart.profile import SmartChildProfile, SmartProfile
 
 SNAPSHOT_VERSION: Final = 1
@@ -32,14 +33,6 @@ DEFAULT_OUTLET_POWER_W: Final = 40.0
 _MAX_EVENTS_PER_CATCH_UP: Final = 10_000
 
 JsonDict = dict[str, Any]
-
-
-class SmartDeviceError(Exception):
-    """A method's answer is an error code (the device's own table)."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = int(code)
 
 
 def _zone(name: object) -> tzinfo:
