@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from lan_helpers import free_port, run_kasa
+from lan_helpers import free_port, private_address, run_kasa
 
 from kasacloud.lan import with_lan
 from kasacloud.protocol import assumptions, signing, smart
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 OWNER = ("owner@example.com", "n0t-the-demo")
 DEMO = ("demo@example.com", "demo")
-HOST = "127.0.0.18"
+HOST = private_address(18)
 
 
 def kasacloud(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
