@@ -11,7 +11,6 @@ Example::
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import webbrowser
@@ -23,19 +22,12 @@ import uvicorn
 
 from kasacloud._background import BackgroundServer
 from kasacloud.web.app import create_app
+from kasacloud.web.middleware import is_loopback
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address or ``localhost``."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def dashboard_url(host: str, port: int) -> str:
