@@ -154,7 +154,7 @@ HUMAN: list[tuple[tuple[str, ...], Callable[[str], bool]]] = [
     (("off", "Office strip", "-o", "5"), lambda out: "outlet 5 of Office strip" in out),
     (("toggle", "Office strip", "-o", "5"), lambda out: "on" in out),
     (("energy", "Fridge"), lambda out: " W" in out and " V" in out and " A" in out),
-    (("energy", "Fridge", "--month", str(dt.date.today().year)), lambda out: "kWh" in out),
+    (("energy", "Fridge", "--year", str(dt.date.today().year)), lambda out: "kWh" in out),
     (("light", "Reading", "--temp", "2700"), lambda out: "2700 K" in out),
     (("led", "Fridge"), lambda out: "LED" in out),
     (("schedule", "list", "Kettle"), lambda out: "schedule rules" in out),
