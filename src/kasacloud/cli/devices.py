@@ -295,8 +295,8 @@ async def alias(
         chosen = await choose_one(cloud, device, outlet)
         if not force and (clash := rename_clash(await cloud.devices(), chosen, new_alias)):
             raise usage_error(
-                f"{label(clash)} is already called {clash.alias!r}: two devices of one name "
-                "make the name ambiguous.",
+                f"Another device is already called {clash.alias!r}: {label(clash)} "
+                f"({clash.device_id}). Two devices of one name make the name ambiguous.",
                 hint="Choose another name, or add --force to rename anyway.",
             )
         old = chosen.alias

@@ -57,7 +57,8 @@ def _quoted(text: str) -> str:
     return f'"{text}"' if " " in text else text
 
 
-def _by_id(devices: Sequence[Device]) -> dict[str, Device]:
+def by_id(devices: Sequence[Device]) -> dict[str, Device]:
+    """Devices and strips' outlets by device id."""
     found: dict[str, Device] = {}
     for device in devices:
         found[device.device_id] = device
@@ -79,7 +80,7 @@ async def group_members(
             "to make one.",
             exit_code=ExitCode.NOT_FOUND,
         )
-    every = _by_id(devices if devices is not None else await cloud.devices())
+    every = by_id(devices if devices is not None else await cloud.devices())
     missing = [i for i in home.groups[stored] if i not in every]
     if missing:
         raise CliError(
