@@ -46,7 +46,10 @@ def _not_found(what: str, name: str, names: list[str], list_command: str) -> Cli
     )
 
 
-def _member(device: Device) -> dict[str, Any]:
+def _member(device: Device | None, device_id: str = "") -> dict[str, Any]:
+    """A group's device: its reference and whether it is online (``None``: gone)."""
+    if device is None:
+        return {"id": device_id, "alias": None, "online": None}
     return {**ref(device), "online": device.is_online}
 
 
@@ -64,7 +67,7 @@ async def group_list(current: Settings) -> Listing:
     rows = [
         {
             "name": name,
-            "devices": [_member(every[i]) if i in every else {"id": i} for i in ids],
+            "devices": [_member(every.get(i), i) for i in ids],
         }
         for name, ids in sorted(home.groups.items())
     ]

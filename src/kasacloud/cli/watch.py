@@ -54,7 +54,7 @@ def _power(device: Device) -> float | None:
 
 
 async def read_round(devices: list[Device]) -> list[dict[str, Any]]:
-    """One reading of every device: ``{"device", "online", "is_on", "power_w", "error"?}``."""
+    """One reading of every device: ``{"device", "online", "is_on", "power_w", "error"}``."""
     failed: dict[str, str] = {}
     for holder in _holders(devices):
         if not holder.is_online:
@@ -77,8 +77,7 @@ async def read_round(devices: list[Device]) -> list[dict[str, Any]]:
             "is_on": is_on(device),
             "power_w": _power(device) if device.is_online else None,
         }
-        if holder.device_id in failed:
-            row["error"] = failed[holder.device_id]
+        row["error"] = failed.get(holder.device_id)
         rows.append(row)
     return rows
 
@@ -96,7 +95,7 @@ def _table(rows: list[dict[str, Any]], at: dt.datetime, interval_s: float) -> Ta
 
 
 def _state(row: dict[str, Any]) -> str:
-    if "error" in row:
+    if row["error"]:
         return f"error: {row['error']}"
     return on_off(row["is_on"]) if row["online"] else "offline"
 
