@@ -235,6 +235,17 @@ def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: P
     # the hints carry the demo's config dir once, as an export line, before the commands
     assert text.count("KASACLOUD_CONFIG_DIR") == 1
     assert f"  export KASACLOUD_CONFIG_DIR={demo_config}\n" in text
+    # pasted into a new shell (no virtualenv, none of our variables), the hints work as printed
+    lines = [x.strip() for x in text.splitlines()]
+    first = lines.index("Try, from another terminal (paste the first lines once):") + 1
+    setup = [x for x in lines[first:] if x.startswith((". ", "export "))]
+    devices_line = lines[first + len(setup)]
+    assert devices_line.endswith("kasacloud devices")
+    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    pasted = subprocess.run(["bash", "-c", "\n".join([*setup, devices_line])], env=fresh,
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert pasted.returncode == 0, (setup, devices_line, pasted.stderr)
+    assert "Kettle" in pasted.stdout
     # where the 2-step codes go
     assert f"its codes are written to {demo_data / 'mfa-outbox.jsonl'}" in text
     # the CLI is signed in there: another process lists the demo house without a password

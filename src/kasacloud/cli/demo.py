@@ -90,17 +90,21 @@ def _start_cloud(data_dir: Path | None, port: int) -> LocalCloud:
 def _command_lines() -> tuple[list[str], str]:
     """How to run ``kasacloud`` from a new shell: (setup lines, command name).
 
-    ``python3 dev.py demo`` runs from a virtualenv that is not on the user's PATH: a new shell
-    then needs the virtualenv's activation line (absolute, so that it works from any directory).
+    A ``kasacloud`` installed for good (pipx's or pip's on the PATH) runs as it is. One that
+    lives only in a virtualenv (``python3 dev.py demo``) needs the virtualenv's activation line in
+    a new shell, given absolute so that it works from any directory.
     """
     script = Path(sys.executable).parent / "kasacloud"
+    activate = script.parent / "activate"
     on_path = shutil.which("kasacloud")
-    if script.exists() and (on_path is None or Path(on_path).resolve() != script.resolve()):
-        activate = script.parent / "activate"
-        if activate.exists():
-            return [f"  . {shlex.quote(str(activate))}"], "kasacloud"
-        return [], shlex.quote(str(script))
-    return [], "kasacloud"
+    installed = on_path is not None and Path(on_path).resolve() == script.resolve()
+    if installed and (Path(str(on_path)).parent != script.parent or not activate.exists()):
+        return [], "kasacloud"  # a link on the PATH (pipx), or a system-wide install
+    if not script.exists():
+        return [], "kasacloud"
+    if activate.exists():
+        return [f"  . {shlex.quote(str(activate))}"], "kasacloud"
+    return [], shlex.quote(str(script))
 
 
 def _stop_on_signals() -> None:
