@@ -299,3 +299,29 @@ def test_ctrl_c_on_dev_py_demo_exits_quietly(tmp_path: Path) -> None:
     assert f"kept {kept}" in out
     assert kept.exists()
     shutil.rmtree(kept)
+
+
+def test_shell_completion_as_documented(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "kasacloud"
+    env = {**_env(tmp_path), "_KASACLOUD_COMPLETE": "bash_source"}
+    source = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert source.returncode == 0
+    assert "complete -o nosort -F _kasacloud_completion kasacloud" in source.stdout
+    words = {
+        "_KASACLOUD_COMPLETE": "bash_complete",
+        "COMP_WORDS": "kasacloud sce",
+        "COMP_CWORD": "1",
+    }
+    done = subprocess.run([str(script)], env={**_env(tmp_path), **words}, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert "plain,scene" in done.stdout.splitlines()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert '"$(_KASACLOUD_COMPLETE=bash_source kasacloud)"' in doc
+
+
+def test_dev_py_runs_the_virtualenvs_kasacloud(tmp_path: Path) -> None:
+    dev_py = Path(__file__).resolve().parents[2] / "dev.py"
+    command = [sys.executable, str(dev_py), "kasacloud", "--version"]
+    run = subprocess.run(command, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("kasacloud, version")
