@@ -40,13 +40,15 @@ DASHBOARD_PORT = 8000
 TRY = (
     "kasacloud devices",
     "kasacloud info Kettle",
-    'kasacloud on "Hall lamp"',
+    'kasacloud on "Hall lamp" Kettle',
     "kasacloud toggle office --outlet 2",
     "kasacloud energy Fridge",
-    "kasacloud energy Kettle --day {month}",
+    "kasacloud energy Kettle --month {month}",
     'kasacloud light "Living room bulb" --hsv 240 100 80 --transition 1000',
+    'kasacloud light "TV backlight" --effect aurora',
     "kasacloud countdown add Kettle --delay 10m --action off",
     "kasacloud export --output energy.csv",
+    "kasacloud watch",
     "kasacloud --json devices",
 )
 
