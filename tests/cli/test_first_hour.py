@@ -549,3 +549,46 @@ def test_the_home_file_is_not_a_secret_but_is_private(kc_house: Kc, tmp_path: Pa
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     data = json.loads(path.read_text())
     assert "token" not in json.dumps(data).lower()
+
+
+def test_every_hint_of_the_demo_runs_as_printed(
+    kc_house: Kc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    from kasacloud.cli.demo import TRY
+
+    monkeypatch.chdir(tmp_path)  # `export --output energy.csv` writes here
+    month = dt.date.today().strftime("%Y-%m")
+    for line in TRY:
+        args = shlex.split(line.format(month=month))[1:]
+        if args == ["watch"]:
+            args += ["--count", "1"]  # it runs until Ctrl-C otherwise
+        run = kc_house(*args)
+        assert run.code == 0, (line, run.err)
+        assert "Note:" not in run.err, line  # no old forms in the hints
+    assert (tmp_path / "energy.csv").exists()
+
+
+def test_every_command_of_the_readme_tour_runs_as_printed(
+    kc_house: Kc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    tour = readme[readme.index("## A tour") :]
+    block = tour[tour.index("```sh\n") + 6 : tour.index("```\n", tour.index("```sh\n") + 6)]
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for line in block.splitlines():
+        for part in line.split("#")[0].split("&&"):
+            args = shlex.split(part)
+            if not args or args[1:] == ["login"]:  # login prompts: tested on its own
+                continue
+            assert args[0] == "kasacloud", line
+            args = args[1:] + (["--count", "1"] if args[1:] == ["watch"] else [])
+            run = kc_house(*args)
+            assert run.code == 0, (line, run.err)
+            assert "Note:" not in run.err, line
+            ran += 1
+    assert ran >= 9
