@@ -33,6 +33,7 @@ from kasacloud.client.errors import (
     TokenExpiredError,
     VerificationRequired,
 )
+from kasacloud.client.home import EnergyPrice, HomeStore, account_key
 from kasacloud.web import devices as device_ops
 from kasacloud.web.charts import bar_chart
 from kasacloud.web.messages import (
@@ -169,8 +170,10 @@ class Dashboard:
         secure_cookies: bool,
         max_anonymous_sessions: int = 1000,
         max_signed_in_sessions: int = 200,
+        home_file: Path | None = None,
     ) -> None:
         self.cloud_url = cloud_url
+        self.home_file = home_file
         self.protocol = protocol
         self.poll_interval_s = poll_interval_s
         self.signin_hint = signin_hint
@@ -593,6 +596,16 @@ class Dashboard:
 
     # -- energy ------------------------------------------------------------------------------
 
+    def _price(self, session: WebSession) -> EnergyPrice | None:
+        """The account's energy price, as ``kasacloud price`` keeps it (``None``: no costs)."""
+        if self.home_file is None or not session.email:
+            return None
+        try:
+            home = HomeStore(self.home_file).load(account_key(self.cloud_url, session.email))
+        except InvalidArgumentError:  # an unreadable home.json: the charts go on without costs
+            return None
+        return home.price
+
     async def energy_page(self, request: Request) -> Response:
         """``GET /devices/{id}/energy``: charts of the last 30 days and the last 12 months."""
         session = await self._signed_in(request)
@@ -631,6 +644,7 @@ class Dashboard:
                 session=session,
                 status_code=502,
             )
+        price = self._price(session)
         charts = []
         for slug, title, column, points, every in (
             ("days", "Last 30 days", "Day", days, 5),
@@ -644,6 +658,7 @@ class Dashboard:
                     "column": column,
                     "chart": chart,
                     "total_text": format_energy(chart.total),
+                    "cost_text": price.text(chart.total) if price is not None else None,
                 }
             )
         return self._render(
@@ -675,13 +690,14 @@ class Dashboard:
             return JSONResponse(
                 {"error": human_message(error, device_name=name)}, status_code=status
             )
-        return JSONResponse(
-            {
-                "period": period,
-                "unit": "kWh",
-                "points": [{"key": p.key, "energy_kwh": p.energy_kwh} for p in points],
-            }
-        )
+        price = self._price(session)
+        rows: list[dict[str, Any]] = [{"key": p.key, "energy_kwh": p.energy_kwh} for p in points]
+        body: dict[str, Any] = {"period": period, "unit": "kWh", "points": rows}
+        if price is not None:  # as `kasacloud energy` and `export` show it
+            for row in rows:
+                row["cost"] = price.cost(row["energy_kwh"])
+            body.update({"currency": price.currency, "price_per_kwh": price.per_kwh})
+        return JSONResponse(body)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -740,6 +756,7 @@ def create_app(
     secure_cookies: bool = False,
     max_anonymous_sessions: int = 1000,
     max_signed_in_sessions: int = 200,
+    home_file: Path | None = None,
 ) -> Starlette:
     """Build the dashboard as an ASGI application.
 
@@ -758,6 +775,8 @@ def create_app(
         max_signed_in_sessions: how many sessions holding a client (signed in, or waiting for a
             verification code) are kept, separately, so that anonymous visits can never push a
             signed-in session out.
+        home_file: the CLI's ``home.json`` (:mod:`kasacloud.client.home`): its energy price adds
+            costs to the energy page and ``/api/devices/{id}/energy``; ``None``: no costs.
 
     >>> app = create_app("http://127.0.0.1:8600")
     >>> sorted(r.path for r in app.routes)[:3]
@@ -771,6 +790,7 @@ def create_app(
         secure_cookies=secure_cookies,
         max_anonymous_sessions=max_anonymous_sessions,
         max_signed_in_sessions=max_signed_in_sessions,
+        home_file=home_file,
     )
     routes = [
         Route("/", dashboard.dashboard),

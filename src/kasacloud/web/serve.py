@@ -16,6 +16,7 @@ import logging
 import socket
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -72,6 +73,7 @@ def serve_dashboard(
     poll_interval_s: float = 5.0,
     open_browser: bool = False,
     on_ready: Callable[[str], None] | None = None,
+    home_file: Path | None = None,
 ) -> None:
     """Serve the dashboard in the foreground until interrupted (Ctrl-C).
 
@@ -85,6 +87,7 @@ def serve_dashboard(
         poll_interval_s: how often the page refreshes power figures.
         open_browser: open the dashboard in the user's browser once it listens.
         on_ready: called with the dashboard's URL once it listens (to print it, say).
+        home_file: the CLI's ``home.json``, for energy costs (see :func:`create_app`).
     """
     loopback = is_loopback(host)
     if not loopback:
@@ -100,6 +103,7 @@ def serve_dashboard(
         poll_interval_s=poll_interval_s,
         signin_hint=signin_hint,
         loopback_only=loopback,
+        home_file=home_file,
     )
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
