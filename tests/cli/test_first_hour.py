@@ -618,3 +618,10 @@ def test_every_command_of_the_readme_tour_runs_as_printed(
             assert "Note:" not in run.err, line
             ran += 1
     assert ran >= 9
+
+
+def test_a_transition_with_nothing_to_change_is_an_error(kc_house: Kc) -> None:
+    run = kc_house("light", "Living room", "--transition", "1000")
+    assert run.code == 2
+    assert "nothing is to change" in run.err
+    assert _j(kc_house, "light", "Living room", "--on", "--transition", "500")["is_on"] is True

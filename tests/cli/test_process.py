@@ -325,3 +325,21 @@ def test_dev_py_runs_the_virtualenvs_kasacloud(tmp_path: Path) -> None:
     run = subprocess.run(command, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("kasacloud, version")
+
+
+def test_ctrl_c_ends_watch_quietly(signed_in_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kasacloud", "watch", "Kettle", "--interval", "1"],
+        env=_env(signed_in_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # a reading: it is watching
+    assert "Kettle" in first
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Stopped watching." in err
+    assert "Traceback" not in err

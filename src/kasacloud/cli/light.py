@@ -108,6 +108,12 @@ async def light(
     """
     if hsv is not None and temp_k is not None:
         raise usage_error("--hsv and --temp cannot be used together.", hint="Choose one.")
+    nothing = power is None and brightness is None and hsv is None and temp_k is None
+    if transition_ms is not None and nothing and effect_name is None:
+        raise usage_error(
+            "--transition fades a change, and nothing is to change.",
+            hint="Add --on, --off, --brightness, --hsv or --temp.",
+        )
     if effect_name is not None:
         return await _start_effect(current, device, effect_name, brightness, power, hsv, temp_k)
     if power is False and (hsv or temp_k or brightness is not None):
