@@ -112,6 +112,8 @@ def _samples(signed: Kc, kc: Kc, cloud: LocalCloud, tmp_path: Path) -> dict[str,
     errors = [j("info", "light", code=4), j("on", "Garage", code=5), j("bogus-command", code=2)]
     rebooted = j("reboot", "TV strip", "--delay", "3")
     cloud.clock.advance(120)  # back online for the other tests
+    feature_lists = [j("feature", "Kettle"), j("feature", "Living room"), j("feature", "Dining")]
+    features_set = [j("feature", "Reading", "brightness"), j("feature", "Hall lamp", "state", "on")]
     lights = [j("light", "Living room", "--hsv", "120", "50", "60"), j("light", "Reading"),
               j("light", "Dining")]  # fmt: skip
     return {
@@ -121,6 +123,9 @@ def _samples(signed: Kc, kc: Kc, cloud: LocalCloud, tmp_path: Path) -> dict[str,
         "a `devices` entry": devices["devices"],
         "an `outlets` entry": strip["outlets"],
         "`info`": [info_plug, info_strip, info_outlet, info_bulb, info_dimmer, info_offline],
+        "`feature DEVICE`": feature_lists,
+        "a `features` entry": [f for listing in feature_lists for f in listing["features"]],
+        "`feature DEVICE FEATURE [VALUE]`": features_set,
         "`info`'s `energy`": [info_plug["energy"], info_strip["energy"], info_outlet["energy"]],
         "a device reference (`device`)": [on["device"], off["device"], days["device"]],
         "`on`, `off`, `toggle`": [on, off, toggled],

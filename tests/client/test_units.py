@@ -59,7 +59,7 @@ def test_secret_hides_itself() -> None:
 def test_tokens_and_challenge_reprs_hide_secrets() -> None:
     tokens = Tokens("me@x", Secret("tok-123"), Secret("ref-456"), "https://h")
     challenge = E.MfaChallenge("p1", (1, 2), 2, "me@x", "https://h", Secret("pw-789"))
-    error = E.VerificationRequired(challenge, -20677, "2-step verification required")
+    error = E.VerificationRequired("2-step verification required", challenge=challenge, code=-20677)
     text = repr(tokens) + str(tokens) + repr(challenge) + repr(error) + str(error)
     for secret in ("tok-123", "ref-456", "pw-789"):
         assert secret not in text

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kasacloud.protocol import request_data
+from kasacloud.protocol import families, request_data
 from kasacloud.protocol.request_data import RequestDataError
 
 json_values = st.recursive(
@@ -64,10 +64,10 @@ def test_decode_refuses_what_is_not_an_object(value: object) -> None:
 
 def test_child_ids() -> None:
     parent = "80061C9A1B2C3D4E5F60718293A4B5C6D7E8F901"
-    assert request_data.child_id(parent, 0) == parent + "00"
-    assert request_data.child_id(parent, 5) == parent + "05"
+    assert families.outlet_id(parent, 0) == parent + "00"
+    assert families.outlet_id(parent, 5) == parent + "05"
     with pytest.raises(ValueError, match=r"0\.\.99"):
-        request_data.child_id(parent, 100)
+        families.outlet_id(parent, 100)
     request = request_data.with_child({"system": {"set_relay_state": {"state": 1}}}, parent + "01")
     assert request_data.child_ids(request) == [parent + "01"]
     assert request_data.child_ids({"system": {}}) is None

@@ -153,7 +153,7 @@ def test_any_other_capture_of_that_format_loads(clock: SimClock) -> None:
         "smartlife.iot.dimmer": {"err_code": -1, "err_msg": "module not support"},
     }
     profile = Profile.from_capture(capture)
-    assert profile.family == "switch"
+    assert profile.family == "wall_switch"
     assert profile.voltage_v == 230.0
     device = build_device(profile, device_id=new_device_id(), alias=None, clock=clock)
     assert sysinfo(device)["alias"] == "HS210 switch"

@@ -90,7 +90,7 @@ def test_snapshot_round_trip(name: str, clock: SimClock) -> None:
     modules = device.profile.modules
     # Change a little of everything this model has.
     call(device, "system", "set_dev_alias", {"alias": "After"})
-    if device.profile.family in {"plug", "switch", "dimmer"}:
+    if device.profile.family in {"plug", "wall_switch", "dimmer"}:
         call(device, "system", "set_relay_state", {"state": 1})
     if device.profile.family == "strip":
         first = device.child_ids[0]

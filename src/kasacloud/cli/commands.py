@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from kasacloud.cli import account, demo, devices, energy, groups, light, rules, watch
+from kasacloud.cli import account, demo, devices, energy, feature, groups, light, rules, watch
 
 COMMANDS: list[click.Command] = [
     account.login,
     account.logout,
     devices.devices,
     devices.info,
+    feature.feature,
     devices.turn_on,
     devices.turn_off,
     devices.toggle,

@@ -81,7 +81,7 @@ async def devices(
 ) -> Listing:
     """List the account's devices with their state (filters: kind, online, on, energy meter)."""
     async with signed_in(current) as cloud:
-        found = await cloud.devices()
+        found = await cloud.devices(update=True)  # one request a device, readings included
     every = [summary(d) for d in found]
     rows = [r for r in every if _matches(r, kinds, online, on, meter)]
     filtered = bool(kinds) or online is not None or on is not None or meter

@@ -19,9 +19,7 @@ from typing import Any
 from kasacloud.cli.errors import CliError, ExitCode, usage_error
 from kasacloud.cli.settings import Settings
 from kasacloud.client import (
-    Bulb,
     Device,
-    Dimmer,
     FileTokenStore,
     KasaCloud,
     MfaChallenge,
@@ -34,6 +32,7 @@ from kasacloud.client import (
     installation_terminal_id,
 )
 from kasacloud.client.cloud import DEFAULT_TIMEOUT_S
+from kasacloud.client.devices.view import view
 
 NOT_SIGNED_IN_HINT = "Run 'kasacloud login' first (it remembers the cloud and the account)."
 PENDING_FILE = "pending-verification.json"
@@ -218,11 +217,7 @@ def _outlet_by_number(strip: Strip, index: int) -> Outlet:
 
 def ref(device: Device) -> dict[str, Any]:
     """How results name a device: ``{"id", "alias"}`` (plus ``outlet``, ``parent`` for outlets)."""
-    data: dict[str, Any] = {"id": device.device_id, "alias": device.alias}
-    if isinstance(device, Outlet):
-        data["outlet"] = device.index + 1
-        data["parent"] = {"id": device.parent.device_id, "alias": device.parent.alias}
-    return data
+    return view(device).ref_json()
 
 
 def label(device: Device) -> str:
@@ -235,66 +230,15 @@ def label(device: Device) -> str:
 
 def is_on(device: Device) -> bool | None:
     """On/off, or ``None`` when unknown (offline) or meaningless (a camera)."""
-    if not device.is_online:
-        return None
-    try:
-        return device.is_on
-    except Exception:
-        return None
-
-
-def outlet_json(outlet: Outlet) -> dict[str, Any]:
-    """One outlet of a strip."""
-    return {
-        "outlet": outlet.index + 1,
-        "id": outlet.device_id,
-        "alias": outlet.alias,
-        "is_on": is_on(outlet),
-    }
+    return view(device).is_on
 
 
 def summary(device: Device) -> dict[str, Any]:
-    """The ``devices`` entry of one device (schema in docs/cli.md)."""
-    data: dict[str, Any] = {
-        "id": device.device_id,
-        "alias": device.alias,
-        "kind": device.kind,
-        "model": device.model,
-        "device_type": device.device_type,
-        "online": device.is_online,
-        "is_on": is_on(device),
-        "has_energy": device.has_energy,
-    }
-    if isinstance(device, Strip):
-        data["outlets"] = [outlet_json(o) for o in device.children]
-    return data
+    """The ``devices`` entry of one device (schema in docs/cli.md): the shared device view."""
+    return view(device).to_json()
 
 
 def light_json(device: Device) -> dict[str, Any] | None:
     """A light's state (bulbs, light strips, dimmers), or ``None`` for other devices."""
-    if isinstance(device, Bulb):
-        hsv = device.hsv
-        return {
-            "is_on": is_on(device),
-            "brightness_pct": device.brightness,
-            "hsv": list(hsv) if hsv is not None else None,
-            "color_temp_k": device.color_temp_k,
-            "color_temp_range_k": list(device.color_temp_range_k)
-            if device.color_temp_range_k
-            else None,
-            "is_dimmable": device.is_dimmable,
-            "is_color": device.is_color,
-            "is_variable_color_temp": device.is_variable_color_temp,
-        }
-    if isinstance(device, Dimmer):
-        return {
-            "is_on": is_on(device),
-            "brightness_pct": device.brightness,
-            "hsv": None,
-            "color_temp_k": None,
-            "color_temp_range_k": None,
-            "is_dimmable": True,
-            "is_color": False,
-            "is_variable_color_temp": False,
-        }
-    return None
+    light = view(device).light
+    return light.to_json() if light is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import os
@@ -15,7 +16,8 @@ import anyio
 import anyio.to_thread
 
 from kasacloud.client import errors as E
-from kasacloud.client.devices import Device, from_cloud
+from kasacloud.client.concurrency import gather
+from kasacloud.client.devices import Device, covers, from_cloud, listing_query
 from kasacloud.client.ratelimit import RateLimiter
 from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.secrets import Secret
@@ -47,28 +49,6 @@ MfaCallback = Callable[[E.MfaChallenge], "str | Awaitable[str]"]
 """Asked for the verification code during :meth:`KasaCloud.login`; may be sync or async."""
 
 _SYSINFO: Final = {C.SYSTEM: {C.GET_SYSINFO: None}}
-
-
-def _listing_query(entry: dict[str, Any]) -> dict[str, Any]:
-    """What a full update reads, guessed from the list entry before the device is typed.
-
-    Sysinfo, the clock, and the energy meter: a device without a meter answers "module not
-    support" for it, which costs a few bytes and is ignored.
-    """
-    modules = C.modules_for(str(entry.get("deviceType") or ""))
-    return {
-        C.SYSTEM: {C.GET_SYSINFO: None},
-        modules.emeter: {C.GET_REALTIME: None},
-        modules.time: {C.GET_TIME: None},
-    }
-
-
-def _covers(sent: dict[str, Any], wanted: dict[str, dict[str, Any]]) -> bool:
-    """Whether the request ``sent`` asked every ``{module: {method}}`` of ``wanted``."""
-    return all(
-        isinstance(sent.get(module), dict) and set(methods) <= set(sent[module])
-        for module, methods in wanted.items()
-    )
 
 
 def _terminal_id(explicit: str | None, store: TokenStore) -> str:
@@ -293,7 +273,7 @@ class KasaCloud:
         """
         sysinfo: dict[str, Any] | None = None
         response: dict[str, Any] = {}
-        request = _listing_query(entry) if update else _SYSINFO
+        request = listing_query(entry) if update else _SYSINFO
         if _is_listed_online(entry):
             try:
                 response = await self._session.passthrough(
@@ -307,8 +287,8 @@ class KasaCloud:
                 raise E.ProtocolError(None, "sysinfo answer is malformed") from None
         device = from_cloud(self._session, entry, sysinfo)
         if update and device.is_online:
-            if _covers(request, device.update_query()):
-                device.absorb_update(response)  # the listing's answer was the update
+            if covers(request, device.update_query()):
+                device.absorb_update(response, request)  # the listing's answer was the update
             else:
                 await device.update()  # a family that reads more than the listing asked
             await device._update_children()
@@ -324,15 +304,10 @@ class KasaCloud:
         ``is_online == False``; their commands raise :class:`DeviceOfflineError`.
         """
         entries = await self.device_list()
-        built: list[Device | None] = [None] * len(entries)
-
-        async def build(i: int) -> None:
-            built[i] = await self._build(entries[i], update=update)
-
-        async with anyio.create_task_group() as tg:
-            for i in range(len(entries)):
-                tg.start_soon(build, i)
-        return [d for d in built if d is not None]
+        return await gather(
+            [functools.partial(self._build, entry, update=update) for entry in entries],
+            limit=self._session.max_concurrency,
+        )
 
     async def device(self, selector: str, *, update: bool = False) -> Device:
         """One device: by id, exact alias, or a unique case-insensitive part of an alias.
@@ -354,21 +329,19 @@ class KasaCloud:
 
     async def update_all(self, devices: list[Device]) -> list[BaseException | None]:
         """``update()`` every device concurrently; return each one's error (``None``: updated)."""
-        outcome: list[BaseException | None] = [None] * len(devices)
 
-        async def one(i: int) -> None:
+        async def one(device: Device) -> BaseException | None:
+            if not device.is_online:
+                return E.DeviceOfflineError(-20571, f"{device.alias} is offline")
             try:
-                await devices[i].update()
+                await device.update()
             except E.KasaCloudError as exc:
-                outcome[i] = exc
+                return exc
+            return None
 
-        async with anyio.create_task_group() as tg:
-            for i in range(len(devices)):
-                if devices[i].is_online:
-                    tg.start_soon(one, i)
-                else:
-                    outcome[i] = E.DeviceOfflineError(-20571, f"{devices[i].alias} is offline")
-        return outcome
+        return await gather(
+            [functools.partial(one, d) for d in devices], limit=self._session.max_concurrency
+        )
 
     def __repr__(self) -> str:
         return f"KasaCloud(url={self.url!r}, protocol={self.protocol!r}, user={self.username!r})"

@@ -10,7 +10,7 @@ and kWh, so two devices under the same load give the same numbers; ``raw`` keeps
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,29 @@ class EnergyReading:
             current_a=_num(raw, "current", "current_ma"),
             total_kwh=_num(raw, "total", "total_wh"),
             raw=dict(raw),
+        )
+
+    @classmethod
+    def sum(cls, readings: Sequence[EnergyReading | None]) -> EnergyReading | None:
+        """Several meters as one (a strip's outlets): power, current and totals add up.
+
+        Voltage is the first meter's (the outlets share the mains). A quantity one of the meters
+        lacks is ``None`` in the sum; ``None`` when there is no reading at all.
+        """
+        present = [r for r in readings if r is not None]
+        if not present:
+            return None
+
+        def total(attr: str) -> float | None:
+            values = [getattr(r, attr) for r in present]
+            return None if any(v is None for v in values) else sum(values)
+
+        return cls(
+            power_w=total("power_w"),
+            voltage_v=present[0].voltage_v,
+            current_a=total("current_a"),
+            total_kwh=total("total_kwh"),
+            raw={"outlets": [r.raw for r in present]},
         )
 
 
@@ -91,3 +114,22 @@ def months_from_raw(raw: Mapping[str, Any]) -> list[EnergyMonth]:
         kwh = _num(entry, "energy", "energy_wh")
         out.append(EnergyMonth(int(entry["year"]), int(entry["month"]), kwh or 0.0, dict(entry)))
     return sorted(out, key=lambda m: (m.year, m.month))
+
+
+def sum_days(per_meter: Sequence[Sequence[EnergyDay]]) -> list[EnergyDay]:
+    """Several meters' days as one list: the energy of each date added up, sorted by date."""
+    totals: dict[dt.date, float] = {}
+    for days in per_meter:
+        for day in days:
+            totals[day.date] = totals.get(day.date, 0.0) + day.energy_kwh
+    return [EnergyDay(date, kwh) for date, kwh in sorted(totals.items())]
+
+
+def sum_months(per_meter: Sequence[Sequence[EnergyMonth]]) -> list[EnergyMonth]:
+    """Several meters' months as one list: the energy of each month added up, in order."""
+    totals: dict[tuple[int, int], float] = {}
+    for months in per_meter:
+        for month in months:
+            key = (month.year, month.month)
+            totals[key] = totals.get(key, 0.0) + month.energy_kwh
+    return [EnergyMonth(y, m, kwh) for (y, m), kwh in sorted(totals.items())]

@@ -35,22 +35,51 @@ from kasacloud.protocol.errors import DEVICE_ERRORS, ErrorCode, default_message
 class KasaCloudError(Exception):
     """Base of every kasacloud client error.
 
+    Raised with the message first and the context as keywords::
+
+        raise DeviceOfflineError("Kettle is offline", code=-20571, device_id=kettle.device_id)
+
     Attributes:
+        message: the cloud's message, or the client's description.
         code: the cloud's ``error_code`` (or device ``err_code``); ``None`` when the client itself
             detected the problem.
-        message: the cloud's message, or the client's description.
+        device_id: the device the call was for, when there was one.
+        module, method: the device module and method that answered the error, when known.
     """
 
-    def __init__(self, code: int | None, message: str) -> None:
-        super().__init__(code, message)
+    def __init__(
+        self,
+        message: str | int | None,
+        _legacy_message: str | None = None,
+        /,
+        *,
+        code: int | None = None,
+        device_id: str | None = None,
+        module: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        if _legacy_message is not None or not isinstance(message, str):
+            # the 0.1 form, (code, message): kept while callers move to the message-first one
+            code, message = (message if isinstance(message, int) else code), str(_legacy_message)
+        super().__init__(message)
+        self.message: str = message
         self.code = code
-        self.message = message
+        self.device_id = device_id
+        self.module = module
+        self.method = method
 
     def __str__(self) -> str:
         return self.message if self.code is None else f"{self.message} (error {self.code})"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+        context = "".join(
+            f", {name}={value!r}"
+            for name, value in (
+                ("device_id", self.device_id), ("module", self.module), ("method", self.method)
+            )
+            if value
+        )  # fmt: skip
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r}{context})"
 
 
 class AuthenticationError(KasaCloudError):
@@ -86,8 +115,8 @@ class MfaChallenge:
 class VerificationRequired(AuthenticationError):
     """The account uses 2-step verification: a code was sent; finish with ``verify_login``."""
 
-    def __init__(self, challenge: MfaChallenge, code: int | None, message: str) -> None:
-        super().__init__(code, message)
+    def __init__(self, message: str, *, challenge: MfaChallenge, code: int | None = None) -> None:
+        super().__init__(message, code=code)
         self.challenge = challenge
 
 
@@ -112,7 +141,7 @@ class AmbiguousDeviceError(NotFoundError):
 
     def __init__(self, selector: str, candidates: Sequence[tuple[str, str]]) -> None:
         listed = ", ".join(f"{alias!r} ({device_id})" for alias, device_id in candidates)
-        super().__init__(None, f"{selector!r} matches {len(candidates)} devices: {listed}")
+        super().__init__(f"{selector!r} matches {len(candidates)} devices: {listed}")
         self.selector = selector
         self.candidates: list[tuple[str, str]] = list(candidates)
         """``(alias, device_id)`` of every device the selector matched."""
@@ -121,19 +150,32 @@ class AmbiguousDeviceError(NotFoundError):
 class DeviceError(KasaCloudError):
     """The device itself answered an error (``err_code`` inside ``responseData``)."""
 
-    def __init__(self, err_code: int, message: str, *, module: str = "", method: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int,
+        device_id: str | None = None,
+        module: str | None = None,
+        method: str | None = None,
+    ) -> None:
         where = f"{module}.{method}: " if module else ""
-        super().__init__(err_code, f"{where}{message}")
-        self.err_code = err_code
-        self.module = module
-        self.method = method
+        super().__init__(
+            f"{where}{message}", code=code, device_id=device_id, module=module, method=method
+        )
+
+    @property
+    def err_code(self) -> int:
+        """The device's ``err_code`` (the same as ``code``)."""
+        assert self.code is not None
+        return self.code
 
 
 class InvalidArgumentError(KasaCloudError, ValueError):
     """An argument was rejected before any request (e.g. a colour temperature out of range)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(None, message)
+    def __init__(self, message: str, *, device_id: str | None = None) -> None:
+        super().__init__(message, device_id=device_id)
 
 
 class ProtocolError(KasaCloudError):
@@ -184,10 +226,17 @@ def from_code(code: int, message: str | None = None) -> KasaCloudError:
     text = message or default_message(code)
     if code == ErrorCode.APP_VERSION_TOO_OLD:
         text += " (V1 login is refused for this account: use protocol='v2')"
-    return error_class(code)(code, text)
+    return error_class(code)(text, code=code)
 
 
-def device_error(err_code: int, message: str | None, *, module: str, method: str) -> DeviceError:
+def device_error(
+    err_code: int,
+    message: str | None,
+    *,
+    module: str,
+    method: str,
+    device_id: str | None = None,
+) -> DeviceError:
     """Build the error for a device-level ``err_code`` inside ``responseData``."""
     text = message or DEVICE_ERRORS.get(err_code, "device error")
-    return DeviceError(err_code, text, module=module, method=method)
+    return DeviceError(text, code=err_code, device_id=device_id, module=module, method=method)

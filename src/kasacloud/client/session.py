@@ -108,6 +108,8 @@ class CloudSession:
         self.retry = retry
         self.limiter = limiter
         self.request_data_as_string = request_data_as_string
+        self.max_concurrency = max_concurrency
+        """Requests in flight at once; fan-outs over devices run this many tasks at most."""
         self.stats = SessionStats()
         self._store = token_store
         self._store_key = store_key
@@ -478,10 +480,10 @@ class CloudSession:
         if reply.error_code == ErrorCode.MFA_REQUIRED:
             challenge = await self._start_mfa(username, password, reply, host, mfa_type)
             raise E.VerificationRequired(
-                challenge,
-                reply.error_code,
                 "2-step verification required: a code was sent "
                 + ("by e-mail" if challenge.by_email else "to the Kasa app"),
+                challenge=challenge,
+                code=reply.error_code,
             )
         self._credentials = (username, password)
         return self._adopt_login(username, reply, host)

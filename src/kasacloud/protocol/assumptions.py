@@ -87,3 +87,10 @@ OFFLINE_SETALIAS_CODE: Final = -20571
 OVERSIZED_BODY_HTTP_STATUS: Final = 413
 """A request body over the server's limit is refused with HTTP 413 (and a -10100 envelope), as a
 front proxy would; the real cloud's limit and answer are not known."""
+
+# --- Names ---------------------------------------------------------------------------------------
+
+ALIAS_MAX_CHARS: Final = 31
+"""The longest device name. Unknown for the cloud's setAlias; 31 is what IOT firmware stores
+(``set_dev_alias`` refuses more), and the apps allow no longer. The server's setAlias, the
+simulated devices and the client all use this one number (``protocol.families``)."""

@@ -63,10 +63,3 @@ def with_child(request: Mapping[str, Any], child_id: str | None) -> dict[str, An
     if child_id is not None:
         out["context"] = {"child_ids": [child_id]}
     return out
-
-
-def child_id(parent_id: str, index: int) -> str:
-    """The id of a strip's outlet: the parent's id and a 2-digit, zero-based index."""
-    if not 0 <= index <= 99:
-        raise ValueError(f"outlet index must be 0..99, got {index}")
-    return f"{parent_id}{index:02d}"

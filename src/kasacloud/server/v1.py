@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from kasacloud.protocol import assumptions, envelope, request_data
+from kasacloud.protocol import assumptions, envelope, families, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
 from kasacloud.server.calls import Call, require, text, truthy
@@ -19,8 +19,6 @@ from kasacloud.server.faults import Fault
 log = logging.getLogger("kasacloud.server.v1")
 
 Handler = Callable[[Call, Mapping[str, Any]], Awaitable[dict[str, Any]]]
-
-MAX_ALIAS_CHARS = 64
 
 
 def _authenticate(call: Call, params: Mapping[str, Any]) -> Account:
@@ -90,7 +88,7 @@ async def set_alias(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     entry = call.service.registry.owned(account, params.get("deviceId"))
     require(params, "alias")
     alias = params["alias"]
-    if not isinstance(alias, str) or not alias.strip() or len(alias) > MAX_ALIAS_CHARS:
+    if families.alias_problem(alias) is not None:
         raise Fault(ErrorCode.ALIAS_FORMAT)
     await call.service.registry.set_alias(entry, alias)
     return envelope.success()

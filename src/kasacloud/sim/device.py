@@ -36,19 +36,10 @@ SNAPSHOT_VERSION: Final = 1
 _MAX_EVENTS_PER_CATCH_UP: Final = 100_000
 """A guard against a rule that would fire forever at one instant (a bug, not a feature)."""
 
-_FAMILY_NOUNS: Final = {
-    "plug": "plug",
-    "switch": "switch",
-    "strip": "strip",
-    "dimmer": "dimmer",
-    "bulb": "bulb",
-    "lightstrip": "light strip",
-}
-
 
 def default_alias(profile: Profile) -> str:
     """A readable alias for a device built without one: ``"HS110 plug"``."""
-    return f"{model_base(profile.model)} {_FAMILY_NOUNS[profile.family]}"
+    return f"{model_base(profile.model)} {profile.family.noun}"
 
 
 class SimulatedDevice:

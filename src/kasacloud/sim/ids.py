@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from kasacloud.protocol.families import outlet_id as child_id
+
+__all__ = ["DEVICE_ID_LENGTH", "child_id", "mac_for", "new_device_id", "stable_hex"]
+
 DEVICE_ID_LENGTH = 40
 """A device id is 40 uppercase hexadecimal characters."""
 
@@ -12,13 +16,6 @@ DEVICE_ID_LENGTH = 40
 def new_device_id() -> str:
     """Mint a fresh random device id (40 uppercase hex characters)."""
     return secrets.token_hex(DEVICE_ID_LENGTH // 2).upper()
-
-
-def child_id(parent_id: str, index: int) -> str:
-    """The id of outlet ``index`` (zero-based) of a strip: the parent id plus a 2-digit index."""
-    if not 0 <= index < 100:
-        raise ValueError("an outlet index has two digits")
-    return f"{parent_id}{index:02d}"
 
 
 def stable_hex(*parts: str, length: int = 32) -> str:

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from kasacloud.protocol import commands
+from kasacloud.protocol.families import Family, classify, family_named
 from kasacloud.protocol.models import color_temp_range_k
 
 JsonDict = dict[str, Any]
 
-Family = Literal["plug", "switch", "strip", "dimmer", "bulb", "lightstrip"]
 EmeterUnits = Literal["v1", "v2", "bulb"]
 
 PROFILE_FORMAT_KEY: Final = "kasacloud_profile"
@@ -43,13 +43,13 @@ RULE_CAPABILITIES: Final = ("schedule", "count_down", "anti_theft")
 
 # Typical load behind each kind of device when on, in watts: what the simulated energy meters
 # draw unless the profile says otherwise. A plug's load is whatever is plugged into it.
-DEFAULT_POWER_W: Final[dict[str, float]] = {
-    "plug": 60.0,
-    "switch": 40.0,
-    "strip": 25.0,
-    "dimmer": 40.0,
-    "bulb": 10.0,
-    "lightstrip": 12.0,
+DEFAULT_POWER_W: Final[dict[Family, float]] = {
+    Family.PLUG: 60.0,
+    Family.WALL_SWITCH: 40.0,
+    Family.STRIP: 25.0,
+    Family.DIMMER: 40.0,
+    Family.BULB: 10.0,
+    Family.LIGHT_STRIP: 12.0,
 }
 
 # Kasa firmware time zone indices (the devices' own table) of the regions' usual zones.
@@ -127,12 +127,12 @@ class Profile:
     @property
     def outlet_count(self) -> int:
         """Number of outlets of a strip (0 for everything else)."""
-        return int(self.sysinfo.get("child_num", 0)) if self.family == "strip" else 0
+        return int(self.sysinfo.get("child_num", 0)) if self.family is Family.STRIP else 0
 
     @property
     def is_light(self) -> bool:
         """A bulb or a light strip."""
-        return self.family in {"bulb", "lightstrip"}
+        return self.family.is_light
 
     # -- loading -------------------------------------------------------------------------
 
@@ -144,7 +144,7 @@ class Profile:
         sysinfo = dict(data["sysinfo"])
         model = str(data["model"])
         hw_ver = str(data["hw_ver"])
-        family: Family = data["family"]
+        family = family_named(str(data["family"]))
         ct_range = data.get("color_temp_range_k")
         emeter = data.get("emeter") or {}
         return cls(
@@ -216,15 +216,15 @@ class Profile:
         caps = ["system", "time", "cloud"]
         caps.append(
             {
-                "plug": "relay",
-                "switch": "relay",
-                "dimmer": "relay",
-                "strip": "outlets",
-                "bulb": "light",
-                "lightstrip": "lightstrip",
+                Family.PLUG: "relay",
+                Family.WALL_SWITCH: "relay",
+                Family.DIMMER: "relay",
+                Family.STRIP: "outlets",
+                Family.BULB: "light",
+                Family.LIGHT_STRIP: "lightstrip",
             }[family]
         )
-        if family == "dimmer":
+        if family is Family.DIMMER:
             caps.append("dimmer")
         caps.extend(RULE_CAPABILITIES)
 
@@ -232,7 +232,7 @@ class Profile:
         realtime_keys: tuple[str, ...] = ()
         emeter_module = modules.emeter
         realtime = static.get(emeter_module, {}).get("get_realtime")
-        if family in {"bulb", "lightstrip"}:
+        if family.is_light:
             if emeter_module not in unsupported | stubs:
                 emeter_units = "bulb"
                 realtime_keys = tuple(realtime) if realtime else ("power_mw",)
@@ -284,7 +284,7 @@ class Profile:
             commands.GET_LIGHT_DETAILS, {}
         )
         power_w = float(details.get("wattage", DEFAULT_POWER_W[family]))
-        outlet_count = int(sysinfo.get("child_num", 0)) if family == "strip" else 0
+        outlet_count = int(sysinfo.get("child_num", 0)) if family is Family.STRIP else 0
         return cls(
             name=f"{model}_{hw_ver}",
             model=model,
@@ -298,7 +298,7 @@ class Profile:
             emeter_units=emeter_units,
             emeter_realtime_keys=realtime_keys,
             power_w=power_w,
-            outlet_power_w=tuple(DEFAULT_POWER_W["strip"] for _ in range(outlet_count)),
+            outlet_power_w=tuple(DEFAULT_POWER_W[Family.STRIP] for _ in range(outlet_count)),
             color_temp_range_k=ct_range,
             rules_version=rules_version,
             timezone_index=REGION_TIMEZONE_INDEX.get(region_of(model), UTC_TIMEZONE_INDEX),
@@ -331,16 +331,10 @@ def _strip_err(answer: Mapping[str, Any]) -> Any:
 
 
 def _family_of(sysinfo: Mapping[str, Any], device_type: str, data: Mapping[str, Any]) -> Family:
-    if "children" in sysinfo or "child_num" in sysinfo:
-        return "strip"
-    if device_type == commands.DEVICE_TYPE_BULB:
-        if "length" in sysinfo or commands.LIGHT_STRIP in data:
-            return "lightstrip"
-        return "bulb"
-    if "brightness" in sysinfo:
-        return "dimmer"
-    name = str(sysinfo.get("dev_name", "")).lower()
-    return "switch" if "switch" in name else "plug"
+    family = classify(device_type=device_type, sysinfo=sysinfo, modules=list(data))
+    if family in (Family.OUTLET, Family.OTHER):
+        raise ValueError(f"a capture of a {device_type} device cannot be simulated")
+    return family
 
 
 # -- built-in profiles ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Typed Kasa devices: one class per family, capabilities as small modules."""
+"""Typed Kasa devices: one class per family, capabilities as modules, features for everything."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ from kasacloud.client.devices.device import (
     Plug,
     Strip,
     WallSwitch,
+    covers,
     merge_queries,
 )
-from kasacloud.client.devices.factory import device_class, from_cloud
+from kasacloud.client.devices.factory import device_class, from_cloud, listing_query
+from kasacloud.client.devices.feature import Feature, FeatureCategory, FeaturePart, FeatureType
 from kasacloud.client.devices.modules import (
     HSV,
     Away,
     AwayRule,
     Countdown,
     CountdownRule,
+    Module,
+    ModuleName,
     Rule,
     Rules,
     Schedule,
@@ -35,7 +39,13 @@ __all__ = [
     "CountdownRule",
     "Device",
     "Dimmer",
+    "Feature",
+    "FeatureCategory",
+    "FeaturePart",
+    "FeatureType",
     "LightStrip",
+    "Module",
+    "ModuleName",
     "Outlet",
     "Plug",
     "Rule",
@@ -44,7 +54,9 @@ __all__ = [
     "ScheduleRule",
     "Strip",
     "WallSwitch",
+    "covers",
     "device_class",
     "from_cloud",
+    "listing_query",
     "merge_queries",
 ]

@@ -1,4 +1,11 @@
-"""The device classes: identity from getDeviceList, state from sysinfo, capabilities as modules."""
+"""The device classes: identity from getDeviceList, state from sysinfo, capabilities as modules.
+
+A device is its modules (``device.modules``, typed keys on :class:`Module`) and the features they
+declare (``device.features``, keyed by stable ids). The classes add identity and the shortcuts
+people use (``turn_on``, ``set_brightness``, ``realtime``...), each a thin call into a module:
+the shortcuts below are the whole set, kept for good, so scripts written against them keep
+working.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +13,32 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import anyio
-
 from kasacloud.client import errors as E
+from kasacloud.client.concurrency import gather
+from kasacloud.client.devices.feature import Feature, FeatureCategory, FeatureType
 from kasacloud.client.devices.modules import (
     HSV,
     Away,
     CloudInfo,
     Countdown,
-    DimmerLight,
     Energy,
     Led,
     Light,
     LightStripLight,
     Module,
+    ModuleMapping,
     Relay,
     Schedule,
     Time,
+    iot_modules,
     method_result,
 )
 from kasacloud.client.energy import EnergyReading
 from kasacloud.client.selector import select
 from kasacloud.protocol import commands as C
+from kasacloud.protocol import families
 from kasacloud.protocol.errors import ErrorCode
+from kasacloud.protocol.families import Family
 
 if TYPE_CHECKING:
     from kasacloud.client.session import CloudSession
@@ -43,19 +53,29 @@ def merge_queries(*queries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[s
     return merged
 
 
+def covers(sent: Mapping[str, Any], wanted: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether the request ``sent`` asked every ``{module: {method}}`` of ``wanted``."""
+    return all(
+        isinstance(sent.get(module), Mapping) and set(methods) <= set(sent[module])
+        for module, methods in wanted.items()
+    )
+
+
 class Device:
     """A Kasa device of the account.
 
     Identity (``device_id``, ``model``, ``alias``...) comes from getDeviceList; state from
     ``sysinfo``, read when the device is listed and again by :meth:`update`, which fetches sysinfo
-    and what every capability needs (energy, time) in one batched passthrough.
+    and what every module needs (energy, time) in one batched passthrough.
 
-    Capabilities are attributes that are ``None`` when the device lacks them: ``energy``,
-    ``led_module``, ``schedule``, ``countdown``, ``away``, ``cloud_info``. Commands to an offline
-    device raise :class:`~kasacloud.client.errors.DeviceOfflineError` without a request.
+    ``modules`` holds the capabilities (``device.modules[Module.Light]``), ``features`` what they
+    read and control (``device.features["current_power"].value``). The attributes ``energy``,
+    ``led_module``, ``schedule``, ``countdown``, ``away``, ``cloud_info`` and ``time_module`` are
+    the same modules, ``None`` when the device lacks them. Commands to an offline device raise
+    :class:`~kasacloud.client.errors.DeviceOfflineError` without a request.
     """
 
-    kind: ClassVar[str] = "device"
+    kind: ClassVar[str] = Family.OTHER.value
     """The family: ``plug``, ``wall_switch``, ``dimmer``, ``strip``, ``outlet``, ``bulb``,
     ``light_strip``, or ``device`` for kinds this library does not drive (cameras, Tapo)."""
 
@@ -68,33 +88,54 @@ class Device:
         self._session = session
         self.entry: dict[str, Any] = dict(entry)
         """The device's getDeviceList entry, unchanged."""
-        self.sysinfo: dict[str, Any] = dict(sysinfo or {})
-        """The last ``get_sysinfo`` answer (empty for an offline device)."""
-        self.is_online: bool = entry.get("status") == 1 and sysinfo is not None
-        """Whether the device has a cloud connection (as listed, and as the last call found)."""
-        modules = C.modules_for(self.device_type)
-        self.modules = modules
-        self.time_module: Time | None = Time(self, modules.time)
-        self.schedule: Schedule | None = Schedule(self, modules.schedule)
-        self.countdown: Countdown | None = Countdown(self, modules.count_down)
-        self.away: Away | None = Away(self, modules.anti_theft)
-        self.cloud_info: CloudInfo | None = CloudInfo(self, modules.cloud)
-        self.energy: Energy | None = None
-        self.led_module: Led | None = None
+        self._sysinfo: dict[str, Any] = dict(sysinfo or {})
+        self._online = entry.get("status") == 1 and sysinfo is not None
+        self.modules: ModuleMapping = ModuleMapping({})
+        """The device's capabilities, by name (keys on :class:`Module`)."""
+        self.features: dict[str, Feature] = {}
+        """What the device reads and controls, by stable id (see :mod:`~.feature`)."""
+        self._build()
 
-    @classmethod
-    def from_cloud(
-        cls,
-        session: CloudSession,
-        entry: Mapping[str, Any],
-        sysinfo: Mapping[str, Any] | None,
-    ) -> Device:
-        """Build the right class (:class:`Plug`, :class:`Strip`, :class:`Bulb`...) for a device."""
-        from kasacloud.client.devices.factory import from_cloud
+    def _build(self) -> None:
+        """(Re)build the modules and features from what sysinfo says the device has."""
+        self.modules = ModuleMapping({m.key: m for m in self._build_modules()})
+        features: dict[str, Feature] = {}
+        for feature in [*self._own_features(), *self._module_features()]:
+            features.setdefault(feature.id, feature)
+        self.features = features
 
-        return from_cloud(session, entry, sysinfo)
+    def _build_modules(self) -> list[Module]:
+        return iot_modules(self)
+
+    def _module_features(self) -> list[Feature]:
+        # the light's state first: a dimmer's "state" is its relay's, and either is primary
+        return [f for module in self.modules.values() for f in module.features()]
+
+    def _own_features(self) -> list[Feature]:
+        if "rssi" not in self.sysinfo:
+            return []
+        return [
+            Feature(
+                device=self, id="rssi", name="Signal strength", type=FeatureType.SENSOR,
+                category=FeatureCategory.INFO, unit="dBm", getter=lambda: self.rssi,
+            )
+        ]  # fmt: skip
 
     # ---- identity ---------------------------------------------------------------------------
+
+    @property
+    def sysinfo(self) -> dict[str, Any]:
+        """The last ``get_sysinfo`` answer (empty for a device never seen online)."""
+        return self._sysinfo
+
+    @property
+    def is_online(self) -> bool:
+        """Whether the device has a cloud connection (as listed, and as the last call found)."""
+        return self._online
+
+    @is_online.setter
+    def is_online(self, value: bool) -> None:
+        self._online = value
 
     @property
     def device_id(self) -> str:
@@ -150,15 +191,58 @@ class Device:
         """The device's cloud region (``deviceRegion``)."""
         return str(self.entry.get("deviceRegion") or "")
 
-    # ---- state ------------------------------------------------------------------------------
+    def _name(self) -> str:
+        return f"{self.kind.replace('_', ' ')} {self.alias or self.device_id!r}"
+
+    # ---- modules as attributes ---------------------------------------------------------------
+
+    @property
+    def energy(self) -> Energy | None:
+        """The energy meter (``None``: none)."""
+        return self.modules.get(Module.Energy)
+
+    @property
+    def led_module(self) -> Led | None:
+        """The status LED (``None``: none, or a strip outlet's, which is its strip's)."""
+        return self.modules.get(Module.Led)
+
+    @property
+    def time_module(self) -> Time | None:
+        """The clock."""
+        return self.modules.get(Module.Time)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """Schedule rules."""
+        return self.modules.get(Module.Schedule)
+
+    @property
+    def countdown(self) -> Countdown | None:
+        """Countdown rules."""
+        return self.modules.get(Module.Countdown)
+
+    @property
+    def away(self) -> Away | None:
+        """Away-mode rules."""
+        return self.modules.get(Module.Away)
+
+    @property
+    def cloud_info(self) -> CloudInfo | None:
+        """The device's own view of its cloud binding."""
+        return self.modules.get(Module.Cloud)
+
+    # ---- state and shortcuts ------------------------------------------------------------------
 
     @property
     def is_on(self) -> bool:
-        """Whether the device is on (relay closed, light lit)."""
-        raise E.InvalidArgumentError(f"{self.kind} {self.alias!r} has no on/off state")
+        """Whether the device is on (relay closed, light lit; a strip: any outlet)."""
+        state = self.features.get("state")
+        if state is None:
+            raise E.InvalidArgumentError(f"{self._name()} has no on/off state")
+        return bool(state.value)
 
     async def turn_on(self, *, transition_ms: int | None = None) -> None:
-        """Turn the device on (``transition_ms``: lights only)."""
+        """Turn the device on (``transition_ms``: lights and dimmers only)."""
         await self._set_on(True, transition_ms)
 
     async def turn_off(self, *, transition_ms: int | None = None) -> None:
@@ -172,7 +256,18 @@ class Device:
         return new
 
     async def _set_on(self, on: bool, transition_ms: int | None) -> None:
-        raise E.InvalidArgumentError(f"{self.kind} {self.alias!r} cannot be switched")
+        light = self.modules.get(Module.Light)
+        if light is not None:
+            await light.set_on(on, transition_ms=transition_ms)
+            return
+        relay = self.modules.get(Module.Relay)
+        if relay is None:
+            raise E.InvalidArgumentError(f"{self._name()} cannot be switched")
+        if transition_ms is not None:
+            raise E.InvalidArgumentError(
+                f"{self._name()} switches at once: transitions are for lights and dimmers"
+            )
+        await relay.set(on)
 
     @property
     def has_energy(self) -> bool:
@@ -192,7 +287,7 @@ class Device:
     async def set_led(self, on: bool) -> None:
         """Light or darken the status LED."""
         if self.led_module is None:
-            raise E.InvalidArgumentError(f"{self.kind} {self.alias!r} has no status LED")
+            raise E.InvalidArgumentError(f"{self._name()} has no status LED")
         await self.led_module.set(on)
 
     @property
@@ -203,22 +298,10 @@ class Device:
     async def get_time(self) -> dt.datetime | None:
         """Read the device's clock now."""
         if self.time_module is None:
-            raise E.InvalidArgumentError(f"{self.kind} {self.alias!r} has no clock")
+            raise E.InvalidArgumentError(f"{self._name()} has no clock")
         return await self.time_module.get_time()
 
     # ---- requests ---------------------------------------------------------------------------
-
-    def _all_modules(self) -> list[Module]:
-        mods: list[Module | None] = [
-            self.energy,
-            self.time_module,
-            self.led_module,
-            self.schedule,
-            self.countdown,
-            self.away,
-            self.cloud_info,
-        ]
-        return [m for m in mods if m is not None]
 
     def _context(self) -> dict[str, Any]:
         """Extra keys of every request (a strip outlet's ``context``)."""
@@ -232,7 +315,9 @@ class Device:
         """
         if not self.is_online:
             raise E.DeviceOfflineError(
-                ErrorCode.DEVICE_OFFLINE, f"{self.alias or self.device_id} is offline"
+                f"{self.alias or self.device_id} is offline",
+                code=ErrorCode.DEVICE_OFFLINE,
+                device_id=self.device_id,
             )
         try:
             return await self._session.passthrough(
@@ -250,36 +335,49 @@ class Device:
         return await self.request(request)
 
     def _update_modules(self) -> list[Module]:
-        return [m for m in self._all_modules() if m.query() and m.supported is not False]
+        return [m for m in self.modules.values() if m.query() and m.supported is not False]
 
     def update_query(self) -> dict[str, dict[str, Any]]:
-        """What :meth:`update` sends: sysinfo and every capability's reads, merged into one."""
+        """What :meth:`update` sends: sysinfo and every module's reads, merged into one."""
         queries: list[Mapping[str, Mapping[str, Any]]] = [{C.SYSTEM: {C.GET_SYSINFO: None}}]
         queries += [{m.wire_name: m.query()} for m in self._update_modules()]
         return merge_queries(*queries)
 
-    def absorb_update(self, response: Mapping[str, Any]) -> None:
-        """Take an answer to :meth:`update_query` (sysinfo, then each capability's part)."""
+    def absorb_update(
+        self, response: Mapping[str, Any], request: Mapping[str, Any] | None = None
+    ) -> None:
+        """Take an answer to :meth:`update_query` (sysinfo, then each module's part).
+
+        ``request`` is what was sent (default: :meth:`update_query`); a module whose reads it did
+        not ask (a device first seen online gains modules) waits for the next update.
+        """
+        sent = request if request is not None else self.update_query()
         self._absorb_sysinfo(method_result(response, C.SYSTEM, C.GET_SYSINFO))
-        for module in self._update_modules():
-            module.absorb(response)
+        modules = sorted(self._update_modules(), key=lambda m: m.key != Module.Time)
+        for module in modules:  # the clock first: "today" for the meter is the device's day
+            if covers(sent, {module.wire_name: module.query()}):
+                module.absorb(response)
 
     async def update(self) -> None:
-        """Read sysinfo and what every capability needs, in one passthrough."""
-        self.absorb_update(await self.request(self.update_query()))
+        """Read sysinfo and what every module needs, in one passthrough."""
+        request = self.update_query()
+        self.absorb_update(await self.request(request), request)
 
     async def _update_children(self) -> None:
         """Reads that need requests of their own after :meth:`update` (a strip's outlet meters)."""
 
     def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
         sysinfo.pop("err_code", None)
-        self.sysinfo = sysinfo
+        first = not self._sysinfo
+        self._sysinfo = sysinfo
         self.is_online = True
+        if first:
+            self._build()  # listed offline: what the device has is known only now
 
     async def set_alias(self, alias: str) -> None:
-        """Rename the device."""
-        if not isinstance(alias, str) or not alias.strip() or len(alias) > 31:
-            raise E.InvalidArgumentError(f"an alias is text of 1 to 31 characters, got {alias!r}")
+        """Rename the device (1 to 31 characters)."""
+        if problem := families.alias_problem(alias):
+            raise E.InvalidArgumentError(f"{problem}; got {alias!r}", device_id=self.device_id)
         await self._system(C.SET_DEV_ALIAS, {"alias": alias})
         self.sysinfo["alias"] = alias
         self.entry["alias"] = alias
@@ -291,11 +389,9 @@ class Device:
         await self._system(C.REBOOT, {"delay": delay_s})
 
     async def _system(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        response = await self.request({self._system_module(): {method: dict(params)}})
-        return method_result(response, self._system_module(), method)
-
-    def _system_module(self) -> str:
-        return C.SYSTEM
+        module = C.BULB_SYSTEM if self.device_type == C.DEVICE_TYPE_BULB else C.SYSTEM
+        response = await self.request({module: {method: dict(params)}})
+        return method_result(response, module, method)
 
     def __repr__(self) -> str:
         state = "offline" if not self.is_online else ("on" if self._safe_is_on() else "off")
@@ -308,276 +404,13 @@ class Device:
             return None
 
 
-class _Switchable(Device):
-    """A device with a relay: plug, switch, dimmer, strip outlet."""
-
-    def __init__(
-        self,
-        session: CloudSession,
-        entry: Mapping[str, Any],
-        sysinfo: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(session, entry, sysinfo)
-        self.relay = Relay(self, C.SYSTEM)
-        self.led_module = Led(self, C.SYSTEM)
-        if "ENE" in str(self.sysinfo.get("feature", "")).split(":"):
-            self.energy = Energy(self, self.modules.emeter)
+class _LightShortcuts(Device):
+    """The light shortcuts of bulbs, light strips and dimmers, over ``modules[Module.Light]``."""
 
     @property
-    def is_on(self) -> bool:
-        """Whether the relay is on."""
-        return self.relay.is_on
-
-    async def _set_on(self, on: bool, transition_ms: int | None) -> None:
-        await self.relay.set(on)
-
-
-class Plug(_Switchable):
-    """A smart plug (HS100, HS103, HS105, HS110, KP105, KP115, KP125, EP25, ...)."""
-
-    kind = "plug"
-
-
-class WallSwitch(_Switchable):
-    """A wall light switch (HS200, HS210, KS200M, ...)."""
-
-    kind = "wall_switch"
-
-
-class Dimmer(_Switchable):
-    """A wall dimmer (HS220, KS220M, ...): a switch with brightness and fades."""
-
-    kind = "dimmer"
-
-    def __init__(
-        self,
-        session: CloudSession,
-        entry: Mapping[str, Any],
-        sysinfo: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(session, entry, sysinfo)
-        self.dimmer = DimmerLight(self, C.DIMMER)
-
-    @property
-    def brightness(self) -> int:
-        """Brightness in percent."""
-        return self.dimmer.brightness
-
-    async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
-        """Set brightness (1-100 %), optionally fading over ``transition_ms``."""
-        await self.dimmer.set_brightness(brightness, transition_ms=transition_ms)
-
-
-class Outlet(_Switchable):
-    """One outlet of a power strip, driven through ``context.child_ids``."""
-
-    kind = "outlet"
-
-    def __init__(self, parent: Strip, child_id: str, index: int) -> None:
-        entry = {**parent.entry, "deviceId": child_id}
-        self.parent = parent
-        online = parent.is_online
-        super().__init__(parent._session, entry, parent.child_info(child_id))
-        parent.is_online = online  # the base class set it from the list entry
-        self.index = index
-        self.energy = Energy(self, self.modules.emeter) if parent.energy else None
-        self.led_module = None  # one LED per strip: on the parent
-        self.time_module = None
-        self.away = None
-        self.cloud_info = None
-
-    @property
-    def sysinfo(self) -> dict[str, Any]:
-        """The outlet's entry in the parent's ``children`` list."""
-        return self.parent.child_info(self.device_id)
-
-    @sysinfo.setter
-    def sysinfo(self, value: dict[str, Any]) -> None:
-        pass  # the parent's sysinfo is the one truth
-
-    @property
-    def model(self) -> str:
-        """The parent's model."""
-        return self.parent.model
-
-    @property
-    def is_online(self) -> bool:
-        """An outlet is online when its strip is."""
-        return self.parent.is_online
-
-    @is_online.setter
-    def is_online(self, value: bool) -> None:
-        self.parent.is_online = value
-
-    def _context(self) -> dict[str, Any]:
-        return {"context": {"child_ids": [self.device_id]}}
-
-    def _wire_id(self) -> str:
-        return self.parent.device_id
-
-    def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
-        self.parent._absorb_sysinfo(sysinfo)
-
-    async def _set_on(self, on: bool, transition_ms: int | None) -> None:
-        await self.relay.set(on)
-        self.parent._set_child_state(self.device_id, on)
-
-    async def set_alias(self, alias: str) -> None:
-        """Rename the outlet."""
-        await super().set_alias(alias)
-        self.parent._set_child_alias(self.device_id, alias)
-
-
-class Strip(Device):
-    """A power strip (HS300, KP303, KP400, ...): outlets in ``children``, each a :class:`Outlet`."""
-
-    kind = "strip"
-
-    def __init__(
-        self,
-        session: CloudSession,
-        entry: Mapping[str, Any],
-        sysinfo: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(session, entry, sysinfo)
-        self.led_module = Led(self, C.SYSTEM)
-        if "ENE" in str(self.sysinfo.get("feature", "")).split(":"):
-            # the meter is per outlet (context); the strip's reading is their sum
-            self.energy = Energy(self, self.modules.emeter)
-        self.children: list[Outlet] = [
-            Outlet(self, child_id, i) for i, child_id in enumerate(self._child_ids())
-        ]
-        # strip-wide reads of per-outlet modules would answer for no outlet: outlets own them
-        self.schedule = self.countdown = None
-
-    def _child_ids(self) -> list[str]:
-        ids = []
-        for i, child in enumerate(self.sysinfo.get("children") or []):
-            cid = str(child.get("id", ""))
-            # real strips report the full id; some firmware only the 2-digit index
-            ids.append(cid if cid.startswith(self.device_id) else f"{self.device_id}{i:02d}")
-        return ids
-
-    def child_info(self, child_id: str) -> dict[str, Any]:
-        """The ``children`` entry of one outlet (empty when unknown)."""
-        suffix = child_id[len(self.device_id) :]
-        for child in self.sysinfo.get("children") or []:
-            cid = str(child.get("id", ""))
-            if cid in (child_id, suffix):
-                return dict(child)
-        return {}
-
-    def _set_child_state(self, child_id: str, on: bool) -> None:
-        self._set_child_field(child_id, "state", int(on))
-
-    def _set_child_alias(self, child_id: str, alias: str) -> None:
-        self._set_child_field(child_id, "alias", alias)
-
-    def _set_child_field(self, child_id: str, key: str, value: Any) -> None:
-        suffix = child_id[len(self.device_id) :]
-        for child in self.sysinfo.get("children") or []:
-            if child.get("id") in (child_id, suffix):
-                child[key] = value
-
-    def _all_modules(self) -> list[Module]:
-        # the strip's energy is read per outlet, not in the strip's own query
-        return [m for m in super()._all_modules() if m is not self.energy]
-
-    @property
-    def is_on(self) -> bool:
-        """Whether any outlet is on."""
-        return any(o.is_on for o in self.children)
-
-    async def _set_on(self, on: bool, transition_ms: int | None) -> None:
-        # without a context, set_relay_state switches every outlet of the strip
-        await self._system(C.SET_RELAY_STATE, {"state": int(on)})
-        for child in self.sysinfo.get("children") or []:
-            child["state"] = int(on)
-
-    def outlet(self, selector: int | str) -> Outlet:
-        """An outlet by index (0-based), id, or alias (exact, or a unique case-insensitive part)."""
-        if isinstance(selector, int):
-            try:
-                return self.children[selector]
-            except IndexError:
-                raise E.NotFoundError(None, f"{self.alias!r} has no outlet {selector}") from None
-        return select(self.children, selector)
-
-    async def update(self) -> None:
-        """Read the strip's sysinfo (all outlets' state), then each outlet's meter, if any.
-
-        One passthrough for the strip, plus one per outlet when the outlets meter energy (the
-        protocol allows one ``context`` per request).
-        """
-        await super().update()
-        await self._update_children()
-
-    def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
-        super()._absorb_sysinfo(sysinfo)
-        by_id = {o.device_id: o for o in getattr(self, "children", [])}
-        self.children = [
-            by_id.get(cid) or Outlet(self, cid, i) for i, cid in enumerate(self._child_ids())
-        ]
-
-    async def _update_children(self) -> None:
-        """Read each outlet's meter (one request each: one ``context`` per request)."""
-        if self.energy is not None:
-            async with anyio.create_task_group() as tg:
-                for outlet in self.children:
-                    tg.start_soon(outlet.update)
-
-    @property
-    def realtime(self) -> EnergyReading | None:
-        """The sum of the outlets' readings (voltage: the first outlet's)."""
-        readings = [o.realtime for o in self.children if o.realtime is not None]
-        if not readings:
-            return None
-
-        def total(attr: str) -> float | None:
-            values = [getattr(r, attr) for r in readings]
-            return None if any(v is None for v in values) else sum(values)
-
-        return EnergyReading(
-            power_w=total("power_w"),
-            voltage_v=readings[0].voltage_v,
-            current_a=total("current_a"),
-            total_kwh=total("total_kwh"),
-            raw={"outlets": [r.raw for r in readings]},
-        )
-
-
-class Bulb(Device):
-    """A smart bulb (LB1x0, KL1x0, KB1x0): dimmable, tunable white and/or colour."""
-
-    kind = "bulb"
-
-    def __init__(
-        self,
-        session: CloudSession,
-        entry: Mapping[str, Any],
-        sysinfo: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(session, entry, sysinfo)
-        self.light: Light = self._light_class()(self, self._light_module())
-        # every bulb reports power; the module is dropped if the device says "not support"
-        self.energy = Energy(self, self.modules.emeter)
-
-    def _light_class(self) -> type[Light]:
-        return Light
-
-    def _light_module(self) -> str:
-        return C.LIGHTING
-
-    def _system_module(self) -> str:
-        return C.BULB_SYSTEM
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the light is on."""
-        return self.light.is_on
-
-    async def _set_on(self, on: bool, transition_ms: int | None) -> None:
-        await self.light.set_on(on, transition_ms=transition_ms)
+    def light(self) -> Light:
+        """The light module."""
+        return self.modules[Module.Light]
 
     @property
     def is_dimmable(self) -> bool:
@@ -597,14 +430,12 @@ class Bulb(Device):
     @property
     def color_temp_range_k(self) -> tuple[int, int] | None:
         """The model's colour temperature range in kelvin (``None``: not tunable)."""
-        rng: tuple[int, int] | None = self.light.color_temp_range_k
-        return rng
+        return self.light.color_temp_range_k
 
     @property
     def brightness(self) -> int | None:
         """Brightness in percent."""
-        value: int | None = self.light.brightness
-        return value
+        return self.light.brightness
 
     @property
     def hsv(self) -> HSV | None:
@@ -614,11 +445,10 @@ class Bulb(Device):
     @property
     def color_temp_k(self) -> int | None:
         """Colour temperature in kelvin (0 while showing a colour; ``None``: not tunable)."""
-        value: int | None = self.light.color_temp_k
-        return value
+        return self.light.color_temp_k
 
     async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
-        """Set brightness (0-100 %)."""
+        """Set brightness (1-100 %; 0 turns the light off)."""
         await self.light.set_brightness(brightness, transition_ms=transition_ms)
 
     async def set_hsv(
@@ -629,7 +459,7 @@ class Bulb(Device):
         *,
         transition_ms: int | None = None,
     ) -> None:
-        """Set a colour: hue 0-360, saturation 0-100, value (brightness) 0-100."""
+        """Set a colour: hue 0-360, saturation 0-100, value (brightness) 0-100 (0: off)."""
         await self.light.set_hsv(hue, saturation, value, transition_ms=transition_ms)
 
     async def set_color_temp(
@@ -642,20 +472,170 @@ class Bulb(Device):
 
     async def set_light_state(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """Send a raw light state (the device's own keys); return the new state."""
-        result: dict[str, Any] = await self.light.set_state(dict(state))
-        return result
+        return await self.light.set_state(dict(state))
+
+
+class _Switchable(Device):
+    """A device with a relay: plug, switch, dimmer, strip outlet."""
+
+    @property
+    def relay(self) -> Relay:
+        """The relay module."""
+        return self.modules[Module.Relay]
+
+
+class Plug(_Switchable):
+    """A smart plug (HS100, HS103, HS105, HS110, KP105, KP115, KP125, EP25, ...)."""
+
+    kind = Family.PLUG.value
+
+
+class WallSwitch(_Switchable):
+    """A wall light switch (HS200, HS210, KS200M, ...)."""
+
+    kind = Family.WALL_SWITCH.value
+
+
+class Dimmer(_Switchable, _LightShortcuts):
+    """A wall dimmer (HS220, KS220M, ...): a switch with brightness and fades."""
+
+    kind = Family.DIMMER.value
+
+    @property
+    def brightness(self) -> int:
+        """Brightness in percent."""
+        return int(self.light.brightness or 0)
+
+
+class Outlet(_Switchable):
+    """One outlet of a power strip, driven through ``context.child_ids``.
+
+    Its state lives in the strip's sysinfo (``children``): an outlet reads and writes its entry
+    there, so strip and outlet never disagree.
+    """
+
+    kind = Family.OUTLET.value
+
+    def __init__(self, parent: Strip, child_id: str, index: int) -> None:
+        self.parent = parent
+        self.index = index
+        """Zero-based position on the strip."""
+        super().__init__(parent._session, {**parent.entry, "deviceId": child_id}, None)
+
+    @property
+    def sysinfo(self) -> dict[str, Any]:
+        """The outlet's entry in the parent's ``children`` list (live: writes go to the strip)."""
+        return self.parent.child_entry(self.device_id)
+
+    @property
+    def model(self) -> str:
+        """The parent's model."""
+        return self.parent.model
+
+    @property
+    def is_online(self) -> bool:
+        """An outlet is online when its strip is."""
+        return self.parent.is_online
+
+    @is_online.setter
+    def is_online(self, value: bool) -> None:
+        self.parent.is_online = value
+
+    @property
+    def time(self) -> dt.datetime | None:
+        """The strip's clock."""
+        return self.parent.time
+
+    def _own_features(self) -> list[Feature]:
+        return []  # the signal is the strip's
+
+    def _context(self) -> dict[str, Any]:
+        return {"context": {"child_ids": [self.device_id]}}
+
+    def _wire_id(self) -> str:
+        return self.parent.device_id
+
+    def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
+        self.parent._absorb_sysinfo(sysinfo)
+
+
+class Strip(Device):
+    """A power strip (HS300, KP303, KP400, ...): outlets in ``children``, each a :class:`Outlet`.
+
+    Its features are the strip's own (``state``: any outlet on; switching it switches all) and,
+    on metered strips, the outlets' energy added up; each outlet has features of its own.
+    """
+
+    kind = Family.STRIP.value
+
+    def __init__(
+        self,
+        session: CloudSession,
+        entry: Mapping[str, Any],
+        sysinfo: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.children: list[Outlet] = []
+        super().__init__(session, entry, sysinfo)
+        self.children = [Outlet(self, child_id, i) for i, child_id in enumerate(self._child_ids())]
+
+    def _child_ids(self) -> list[str]:
+        return families.outlet_ids(self.device_id, self.sysinfo.get("children") or [])
+
+    def child_entry(self, child_id: str) -> dict[str, Any]:
+        """The live ``children`` entry of one outlet (a new empty dict when unknown)."""
+        for child in self.sysinfo.get("children") or []:
+            if families.child_matches(self.device_id, child, child_id):
+                entry: dict[str, Any] = child
+                return entry
+        return {}
+
+    def child_info(self, child_id: str) -> dict[str, Any]:
+        """A copy of one outlet's ``children`` entry (empty when unknown)."""
+        return dict(self.child_entry(child_id))
+
+    def outlet(self, selector: int | str) -> Outlet:
+        """An outlet by index (0-based), id, or alias (exact, or a unique case-insensitive part)."""
+        if isinstance(selector, int):
+            try:
+                return self.children[selector]
+            except IndexError:
+                raise E.NotFoundError(
+                    f"{self.alias!r} has no outlet {selector}", device_id=self.device_id
+                ) from None
+        return select(self.children, selector)
+
+    async def update(self) -> None:
+        """Read the strip's sysinfo (all outlets' state), then each outlet's meter, if any.
+
+        One passthrough for the strip, plus one per outlet when the outlets meter energy (the
+        protocol allows one ``context`` per request).
+        """
+        await super().update()
+        await self._update_children()
+
+    def _absorb_sysinfo(self, sysinfo: dict[str, Any]) -> None:
+        super()._absorb_sysinfo(sysinfo)
+        by_id = {o.device_id: o for o in self.children}
+        self.children = [
+            by_id.get(cid) or Outlet(self, cid, i) for i, cid in enumerate(self._child_ids())
+        ]
+
+    async def _update_children(self) -> None:
+        """Read each outlet's meter (one request each: one ``context`` per request)."""
+        if self.energy is not None:
+            await gather([outlet.update for outlet in self.children])
+
+
+class Bulb(_LightShortcuts):
+    """A smart bulb (LB1x0, KL1x0, KB1x0): dimmable, tunable white and/or colour."""
+
+    kind = Family.BULB.value
 
 
 class LightStrip(Bulb):
     """A light strip (KL400, KL420, KL430): a colour light with a length and effects."""
 
-    kind = "light_strip"
-
-    def _light_class(self) -> type[Light]:
-        return LightStripLight
-
-    def _light_module(self) -> str:
-        return C.LIGHT_STRIP
+    kind = Family.LIGHT_STRIP.value
 
     @property
     def length(self) -> int | None:
@@ -666,5 +646,6 @@ class LightStrip(Bulb):
     async def set_effect(self, effect: Mapping[str, Any]) -> None:
         """Start a lighting effect (the device's own effect JSON)."""
         light = self.light
-        assert isinstance(light, LightStripLight)
+        if not isinstance(light, LightStripLight):
+            raise E.InvalidArgumentError(f"{self._name()} has no effects")
         await light.set_effect(dict(effect))

@@ -1,9 +1,10 @@
-"""Which class a device gets, from its getDeviceList entry and (when online) its sysinfo."""
+"""Which class a device gets: its family (``protocol.families``) decides."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from kasacloud.client.devices.device import (
     Bulb,
@@ -15,48 +16,55 @@ from kasacloud.client.devices.device import (
     WallSwitch,
 )
 from kasacloud.protocol import commands as C
+from kasacloud.protocol.families import Family, classify
 
-# model prefixes, for devices listed offline (no sysinfo to look at)
-_STRIPS = ("HS300", "HS107", "KP303", "KP400", "KP200", "EP40", "HS1071")
-_DIMMERS = ("HS220", "KS220", "ES20M", "KS230", "KP405")
-_SWITCHES = ("HS200", "HS210", "KS200", "KS205", "KS200M")
-_LIGHT_STRIPS = ("KL400", "KL420", "KL430")
+if TYPE_CHECKING:
+    from kasacloud.client.session import CloudSession
+
+CLASSES: Final[dict[Family, type[Device]]] = {
+    Family.PLUG: Plug,
+    Family.WALL_SWITCH: WallSwitch,
+    Family.DIMMER: Dimmer,
+    Family.STRIP: Strip,
+    Family.BULB: Bulb,
+    Family.LIGHT_STRIP: LightStrip,
+}
+"""The class of each family a cloud listing holds (outlets are built by their strip)."""
 
 
-def _prefix(model: str) -> str:
-    return model.split("(")[0].strip().upper()
+def listing_query(entry: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """What a full update reads, guessed from a list entry before the device is typed.
+
+    Sysinfo, the clock and the energy meter (realtime, this month's days, this year's months):
+    a device without a meter answers "module not support" for it, which costs a few bytes and is
+    ignored. For every IOT family this covers :meth:`Device.update_query`, so listing with
+    ``update=True`` is one round trip per device.
+    """
+    modules = C.modules_for(str(entry.get("deviceType") or ""))
+    today = dt.date.today()
+    return {
+        C.SYSTEM: {C.GET_SYSINFO: None},
+        modules.emeter: {
+            C.GET_REALTIME: None,
+            C.GET_DAYSTAT: {"year": today.year, "month": today.month},
+            C.GET_MONTHSTAT: {"year": today.year},
+        },
+        modules.time: {C.GET_TIME: None},
+    }
 
 
 def device_class(entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None) -> type[Device]:
     """The class for a device: from sysinfo when there is one, else from type and model."""
-    device_type = str(entry.get("deviceType") or "")
-    model = _prefix(str(entry.get("deviceModel") or (sysinfo or {}).get("model") or ""))
-    if sysinfo:
-        kind = str(sysinfo.get("type") or sysinfo.get("mic_type") or device_type).lower()
-        dev_name = str(sysinfo.get("dev_name") or sysinfo.get("description") or "")
-        if "smartbulb" in kind:
-            return LightStrip if "length" in sysinfo else Bulb
-        if "smartplug" in kind:
-            if "children" in sysinfo:
-                return Strip
-            if "Dimmer" in dev_name or "brightness" in sysinfo:
-                return Dimmer
-            if "light" in dev_name.lower() or "switch" in dev_name.lower():
-                return WallSwitch
-            return Plug
-    if device_type == C.DEVICE_TYPE_BULB:
-        return LightStrip if model.startswith(_LIGHT_STRIPS) else Bulb
-    if device_type in (C.DEVICE_TYPE_PLUG, C.DEVICE_TYPE_RANGE_EXTENDER):
-        if model.startswith(_STRIPS):
-            return Strip
-        if model.startswith(_DIMMERS):
-            return Dimmer
-        if model.startswith(_SWITCHES):
-            return WallSwitch
-        return Plug
-    return Device  # cameras, Tapo devices: listed, not driven
+    family = classify(
+        device_type=str(entry.get("deviceType") or ""),
+        model=str(entry.get("deviceModel") or (sysinfo or {}).get("model") or ""),
+        sysinfo=sysinfo,
+    )
+    return CLASSES.get(family, Device)  # cameras, Tapo devices: listed, not driven
 
 
-def from_cloud(session: Any, entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None) -> Device:
+def from_cloud(
+    session: CloudSession, entry: Mapping[str, Any], sysinfo: Mapping[str, Any] | None
+) -> Device:
     """Build the typed device for a list entry and its sysinfo (``None``: offline)."""
     return device_class(entry, sysinfo)(session, entry, sysinfo)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from kasacloud.protocol import commands
+from kasacloud.protocol import commands, families
 from kasacloud.sim.capabilities.base import (
     Call,
     Capability,
@@ -16,9 +16,6 @@ from kasacloud.sim.capabilities.base import (
 )
 from kasacloud.sim.capabilities.outlets import OutletsCapability
 from kasacloud.sim.history import unit_noise
-
-MAX_ALIAS_LENGTH: Final = 31
-"""Longest alias the firmware stores, in characters."""
 
 MAX_REBOOT_DELAY_S: Final = 3600
 
@@ -93,8 +90,9 @@ class SystemCapability(Capability):
     def set_dev_alias(self, params: JsonDict, call: Call) -> JsonDict:
         """Rename the device, or with a context, its outlets."""
         alias = params.get("alias")
-        if not isinstance(alias, str) or not 0 < len(alias) <= MAX_ALIAS_LENGTH:
-            raise invalid(f"alias must be 1..{MAX_ALIAS_LENGTH} characters")
+        problem = families.alias_problem(alias)
+        if problem is not None or not isinstance(alias, str):
+            raise invalid(problem or "alias must be text")
         if call.children is not None:
             outlets = self.device.capabilities.get("outlets")
             if not isinstance(outlets, OutletsCapability):

@@ -1,10 +1,11 @@
-"""Capabilities: small classes that each know one wire module's queries, state and commands."""
+"""Capabilities: small classes that each know one wire module's queries, state and features."""
 
 from __future__ import annotations
 
-from kasacloud.client.devices.modules.base import Module, method_result
+from kasacloud.client.devices.modules.base import Module, ModuleMapping, ModuleName, method_result
 from kasacloud.client.devices.modules.cloud import CloudInfo
-from kasacloud.client.devices.modules.energy import Energy
+from kasacloud.client.devices.modules.energy import Energy, StripEnergy
+from kasacloud.client.devices.modules.iot import iot_modules
 from kasacloud.client.devices.modules.led import Led
 from kasacloud.client.devices.modules.light import (
     HSV,
@@ -12,7 +13,7 @@ from kasacloud.client.devices.modules.light import (
     Light,
     LightStripLight,
 )
-from kasacloud.client.devices.modules.relay import Relay
+from kasacloud.client.devices.modules.relay import Relay, StripRelay
 from kasacloud.client.devices.modules.rules import (
     Away,
     AwayRule,
@@ -39,12 +40,17 @@ __all__ = [
     "Light",
     "LightStripLight",
     "Module",
+    "ModuleMapping",
+    "ModuleName",
     "Relay",
     "Rule",
     "Rules",
     "Schedule",
     "ScheduleRule",
+    "StripEnergy",
+    "StripRelay",
     "Time",
     "color_temp_range_k",
+    "iot_modules",
     "method_result",
 ]

@@ -11,8 +11,8 @@ from kasacloud.protocol import commands as C
 class CloudInfo(Module):
     """Read-only cloud connection info: ``username``, ``server``, ``binded``, ``cld_connection``."""
 
+    key = Module.Cloud
+
     async def get_info(self) -> dict[str, Any]:
         """The device's ``get_info`` answer."""
-        result = await self.call(C.GET_INFO)
-        result.pop("err_code", None)
-        return result
+        return await self.call(C.GET_INFO)

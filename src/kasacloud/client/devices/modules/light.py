@@ -2,6 +2,9 @@
 
 Every argument is checked against what the device reports (``is_dimmable``, ``is_color``,
 ``is_variable_color_temp``) and the model's colour temperature range *before* any request.
+
+Brightness 0 means off, on every light (as Home Assistant treats it): ``set_brightness(0)`` turns
+the light off and keeps the brightness it comes back with, so no light is ever "on at 0 %".
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kasacloud.client import errors as E
+from kasacloud.client.devices.feature import Feature, FeatureCategory, FeaturePart, FeatureType
 from kasacloud.client.devices.modules.base import Module
 from kasacloud.protocol import commands as C
 from kasacloud.protocol.models import color_temp_range_k
@@ -49,9 +53,16 @@ def _transition(transition_ms: int | None, device: Device | None = None) -> dict
 
 
 class Light(Module):
-    """A bulb's light (``smartlife.iot.smartbulb.lightingservice``, ``transition_light_state``)."""
+    """A light: what bulbs, light strips and dimmers share (``device.modules[Module.Light]``).
 
+    This class drives a bulb (``smartlife.iot.smartbulb.lightingservice``,
+    ``transition_light_state``); light strips and dimmers subclass it.
+    """
+
+    key = Module.Light
     set_method = C.TRANSITION_LIGHT_STATE
+    supports_transitions = True
+    """Whether on/off and changes can fade (``transition_ms``)."""
 
     @property
     def state(self) -> dict[str, Any]:
@@ -121,12 +132,15 @@ class Light(Module):
         await self.set_state({"on_off": int(on), **_transition(transition_ms, self.device)})
 
     async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
-        """Set brightness (0-100 %); the light turns on."""
+        """Set brightness (1-100 %: the light turns on; 0: it turns off, keeping its level)."""
         if not self.is_dimmable:
             raise E.InvalidArgumentError(
                 f"{self.device.alias!r} ({self.device.model}) is not dimmable"
             )
         _check("brightness", brightness, 0, 100, self.device)
+        if brightness == 0:
+            await self.set_on(False, transition_ms=transition_ms)
+            return
         await self.set_state(
             {
                 "on_off": 1,
@@ -158,6 +172,9 @@ class Light(Module):
         }
         if value is not None:
             state["brightness"] = _check("value", value, 0, 100, self.device)
+        if value == 0:
+            # a colour at 0 % is no colour: off, with the hue kept for when it comes back on
+            state.update(on_off=0, brightness=self.brightness or 100)
         await self.set_state({**state, **_transition(transition_ms, self.device)})
 
     async def set_color_temp(
@@ -176,7 +193,64 @@ class Light(Module):
         }
         if brightness is not None:
             state["brightness"] = _check("brightness", brightness, 0, 100, self.device)
+        if brightness == 0:
+            state.update(on_off=0, brightness=self.brightness or 100)
         await self.set_state({**state, **_transition(transition_ms, self.device)})
+
+    def features(self) -> list[Feature]:
+        """``state``, and ``brightness``, ``color_temp``, ``hsv`` where the light has them."""
+        device = self.device
+        features = [self._state_feature()]
+        if self.is_dimmable:
+            features.append(
+                Feature(
+                    device=device, id="brightness", name="Brightness", type=FeatureType.NUMBER,
+                    category=FeatureCategory.PRIMARY, unit="%", minimum=0, maximum=100, step=1,
+                    getter=lambda: self.brightness, setter=self.set_brightness,
+                )
+            )  # fmt: skip
+        if (rng := self.color_temp_range_k) is not None:
+            features.append(
+                Feature(
+                    device=device, id="color_temp", name="Colour temperature",
+                    type=FeatureType.NUMBER, category=FeatureCategory.PRIMARY, unit="K",
+                    minimum=rng[0], maximum=rng[1], step=1,
+                    getter=lambda: self.color_temp_k or None, setter=self.set_color_temp,
+                )
+            )  # fmt: skip
+        if self.is_color:
+
+            async def set_hsv(value: tuple[int, int, int]) -> None:
+                await self.set_hsv(*value)
+
+            features.append(
+                Feature(
+                    device=device, id="hsv", name="Colour", type=FeatureType.NUMBER,
+                    category=FeatureCategory.PRIMARY, step=1,
+                    parts=(
+                        FeaturePart("hue", 0, 360, "°"),
+                        FeaturePart("saturation", 0, 100, "%"),
+                        FeaturePart("value", 0, 100, "%"),
+                    ),
+                    getter=self._shown_hsv, setter=set_hsv,
+                )
+            )  # fmt: skip
+        return features
+
+    def _state_feature(self) -> Feature:
+        async def set_on(on: bool) -> None:
+            await self.set_on(on)
+
+        return Feature(
+            device=self.device, id="state", name="State", type=FeatureType.SWITCH,
+            category=FeatureCategory.PRIMARY, getter=lambda: self.is_on, setter=set_on,
+        )  # fmt: skip
+
+    def _shown_hsv(self) -> HSV | None:
+        """The colour, while the light shows one (``None`` in white mode: no stale swatch)."""
+        if self.color_temp_k:
+            return None
+        return self.hsv
 
 
 class LightStripLight(Light):
@@ -189,22 +263,79 @@ class LightStripLight(Light):
         await self.call(C.SET_LIGHTING_EFFECT, effect)
 
 
-class DimmerLight(Module):
-    """A wall dimmer's brightness (``smartlife.iot.dimmer``); on/off goes through the relay."""
+class DimmerLight(Light):
+    """A wall dimmer's light: brightness in ``smartlife.iot.dimmer``, on/off through the relay.
+
+    A dimmer is a white light with brightness: no colour, no colour temperature. It fades when
+    turning on and when changing brightness (``set_dimmer_transition``), not when turning off.
+    """
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A dimmer has no light state of its own: its relay and brightness are in sysinfo."""
+        return {"on_off": self.is_on, "brightness": self.brightness}
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the relay is on."""
+        return self.device.modules[Module.Relay].is_on
+
+    @property
+    def is_dimmable(self) -> bool:
+        """Always."""
+        return True
+
+    @property
+    def is_color(self) -> bool:
+        """Never."""
+        return False
+
+    @property
+    def is_variable_color_temp(self) -> bool:
+        """Never."""
+        return False
 
     @property
     def brightness(self) -> int:
         """Brightness in percent (from sysinfo)."""
         return int(self.device.sysinfo.get("brightness", 0))
 
-    async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
-        """Set brightness (1-100 %), optionally fading over ``transition_ms``."""
-        _check("brightness", brightness, 1, 100, self.device)
+    async def set_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Dimmers take no light state: use ``set_on`` and ``set_brightness``."""
+        raise E.InvalidArgumentError(
+            f"{self.device.alias!r} ({self.device.model}) is a dimmer: it takes on/off and "
+            "brightness, not a light state"
+        )
+
+    async def set_on(self, on: bool, *, transition_ms: int | None = None) -> None:
+        """Switch on or off; with ``transition_ms``, fade on to the current brightness."""
         if transition_ms is None:
-            await self.call(C.SET_BRIGHTNESS, {"brightness": brightness})
-        else:
-            duration = _check("transition_ms", transition_ms, 0, 60 * 60 * 1000, self.device)
-            await self.call(
-                C.SET_DIMMER_TRANSITION, {"brightness": brightness, "duration": duration}
+            await self.device.modules[Module.Relay].set(on)
+        elif not on:
+            raise E.InvalidArgumentError(
+                f"{self.device.alias!r} ({self.device.model}) fades when turning on or changing "
+                "brightness, not when turning off: leave out the transition"
             )
+        else:
+            await self._fade(self.brightness or 100, transition_ms)
+
+    async def _fade(self, brightness: int, transition_ms: int) -> None:
+        duration = _check("transition_ms", transition_ms, 0, 60 * 60 * 1000, self.device)
+        await self.call(C.SET_DIMMER_TRANSITION, {"brightness": brightness, "duration": duration})
         self.device.sysinfo["brightness"] = brightness
+        self.device.sysinfo["relay_state"] = 1
+
+    async def set_brightness(self, brightness: int, *, transition_ms: int | None = None) -> None:
+        """Set brightness (1-100 %; 0 turns the dimmer off), optionally fading."""
+        _check("brightness", brightness, 0, 100, self.device)
+        if brightness == 0:
+            await self.set_on(False, transition_ms=transition_ms)
+        elif transition_ms is None:
+            await self.call(C.SET_BRIGHTNESS, {"brightness": brightness})
+            self.device.sysinfo["brightness"] = brightness
+        else:
+            await self._fade(brightness, transition_ms)
+
+    def features(self) -> list[Feature]:
+        """``brightness`` (the dimmer's ``state`` comes from its relay)."""
+        return [f for f in super().features() if f.id != "state"]

@@ -270,16 +270,19 @@ class Rules(Module, Generic[RuleT]):
 class Schedule(Rules[ScheduleRule]):
     """Schedule rules."""
 
+    key = Module.Schedule
     rule_type = ScheduleRule
 
 
 class Countdown(Rules[CountdownRule]):
     """Countdown rules (devices usually hold one at a time)."""
 
+    key = Module.Countdown
     rule_type = CountdownRule
 
 
 class Away(Rules[AwayRule]):
     """Away-mode (anti-theft) rules."""
 
+    key = Module.Away
     rule_type = AwayRule

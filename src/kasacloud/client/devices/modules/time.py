@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kasacloud.client.devices.feature import Feature, FeatureCategory, FeatureType
 from kasacloud.client.devices.modules.base import Module
 from kasacloud.protocol import commands as C
 
@@ -26,6 +27,8 @@ def _parse(result: dict[str, Any]) -> dt.datetime | None:
 class Time(Module):
     """The device's local time (naive: devices do not say their UTC offset in ``get_time``)."""
 
+    key = Module.Time
+
     def __init__(self, device: Any, wire_name: str) -> None:
         super().__init__(device, wire_name)
         self.time: dt.datetime | None = None
@@ -46,6 +49,13 @@ class Time(Module):
 
     async def get_timezone(self) -> dict[str, Any]:
         """The device's timezone setting, as the device reports it (``index`` and more)."""
-        result = await self.call(C.GET_TIMEZONE)
-        result.pop("err_code", None)
-        return result
+        return await self.call(C.GET_TIMEZONE)
+
+    def features(self) -> list[Feature]:
+        """``device_time``: for troubleshooting."""
+        return [
+            Feature(
+                device=self.device, id="device_time", name="Device time",
+                type=FeatureType.SENSOR, category=FeatureCategory.DEBUG, getter=lambda: self.time,
+            )
+        ]  # fmt: skip
