@@ -354,7 +354,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
         if bool(rule_id) == remove_all:
             raise usage_error(
                 "Give a RULE or --all (one of them).",
-                hint=f"'kasacloud {kind} list DEVICE' shows the rules.",
+                hint=f"'kasacloud {kind} list {_quoted(device)}' shows the rules.",
             )
         async with signed_in(current) as cloud:
             chosen = await choose_one(cloud, device, outlet)
@@ -392,7 +392,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
             if bool(rule_id) == whole:
                 raise usage_error(
                     "Give a RULE or --all (one of them).",
-                    hint=f"'kasacloud {kind} list DEVICE' shows the rules.",
+                    hint=f"'kasacloud {kind} list {_quoted(device)}' shows the rules.",
                 )
             async with signed_in(current) as cloud:
                 chosen = await choose_one(cloud, device, outlet)
