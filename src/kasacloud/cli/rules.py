@@ -22,6 +22,7 @@ from kasacloud.cli.settings import Settings
 from kasacloud.cli.targets import choose_one
 from kasacloud.client import AwayRule, CountdownRule, Device, Outlet, Rule, ScheduleRule, Strip
 from kasacloud.client.devices.modules import Away, Countdown, Schedule
+from kasacloud.protocol.assumptions import COUNTDOWN_REMAIN_KEY
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 """Index 0 is Sunday, as the devices count."""
@@ -183,7 +184,7 @@ def _schedule_row(rule: ScheduleRule, now: dt.datetime | None) -> dict[str, Any]
 
 def _countdown_row(rule: CountdownRule, now: dt.datetime | None) -> dict[str, Any]:
     del now
-    remain = rule.raw.get("remain")
+    remain = rule.raw.get(COUNTDOWN_REMAIN_KEY)
     return {
         "id": rule.id,
         "name": rule.name,
@@ -420,7 +421,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
 
 def _fresh(rule: Rule, **changes: Any) -> Rule:
     """``rule`` with ``changes``, without what the device adds when it lists (``remain``)."""
-    raw = {k: v for k, v in rule.raw.items() if k != "remain"}
+    raw = {k: v for k, v in rule.raw.items() if k != COUNTDOWN_REMAIN_KEY}
     return replace(rule, raw=raw, **changes)
 
 
@@ -560,7 +561,7 @@ async def countdown_add(
 
 
 def _one_countdown(chosen: Device, selector: str, existing: CountdownRule) -> CliError:
-    remain = existing.raw.get("remain")
+    remain = existing.raw.get(COUNTDOWN_REMAIN_KEY)
     left = f", {_duration_text(remain)} left" if isinstance(remain, int) else ""
     name = _quoted(selector)
     return usage_error(

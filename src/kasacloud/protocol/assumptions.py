@@ -94,3 +94,10 @@ ALIAS_MAX_CHARS: Final = 31
 """The longest device name. Unknown for the cloud's setAlias; 31 is what IOT firmware stores
 (``set_dev_alias`` refuses more), and the apps allow no longer. The server's setAlias, the
 simulated devices and the client all use this one number (``protocol.families``)."""
+
+# --- Rules ---------------------------------------------------------------------------------------
+
+COUNTDOWN_REMAIN_KEY: Final = "remain"
+"""The key of a countdown rule's seconds left in ``count_down.get_rules``. Not in our captures
+(none has a running countdown); third-party docs of IOT plugs show ``remain`` beside ``delay``.
+The simulated devices report it; the CLI shows it as the time left when a device does."""

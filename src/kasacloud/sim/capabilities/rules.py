@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from kasacloud.protocol import commands
+from kasacloud.protocol import assumptions, commands
 from kasacloud.sim.capabilities.base import (
     Call,
     Capability,
@@ -155,7 +155,7 @@ class RulesCapability(Capability):
             left = 0.0
             if entry.armed_s is not None and self.enabled:
                 left = max(0.0, entry.armed_s + float(listed.get("delay", 0)) - now_s)
-            listed["remain"] = int(left)
+            listed[assumptions.COUNTDOWN_REMAIN_KEY] = int(left)
         return listed
 
     def _validate(self, rule: Mapping[str, Any], *, partial: bool = False) -> JsonDict:
