@@ -39,3 +39,23 @@ def require_captures() -> Path:
             pytest.fail(f"captures not found at {CAPTURES_DIR} (CI must have ../shared beside)")
         pytest.skip(f"captures not found at {CAPTURES_DIR}")
     return CAPTURES_DIR
+
+
+SMART_CAPTURES_DIR = CAPTURES_DIR.parent / "kasa-smart"
+"""python-kasa's SMART captures (Tapo, newer Kasa); hub children in ``child/``."""
+
+
+def smart_capture_files(pattern: str = "*.json") -> list[Path]:
+    """The SMART captures matching ``pattern`` (``child/*.json`` for hub children), sorted."""
+    return sorted(SMART_CAPTURES_DIR.glob(pattern)) if SMART_CAPTURES_DIR.is_dir() else []
+
+
+def smart_capture_params(pattern: str = "*.json") -> list[object]:
+    """One pytest param per SMART capture; a visible skip (on CI, a failing param) when absent."""
+    files = smart_capture_files(pattern)
+    if files:
+        return [pytest.param(f, id=f.stem) for f in files]
+    if ON_CI:
+        return [pytest.param(None, id="smart-captures-missing")]
+    reason = f"SMART captures not found at {SMART_CAPTURES_DIR}"
+    return [pytest.param(None, id="smart-captures-missing", marks=pytest.mark.skip(reason=reason))]

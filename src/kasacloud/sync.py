@@ -18,13 +18,18 @@ Example::
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+import anyio
+from anyio.from_thread import BlockingPortal
 
 from kasacloud.client import errors as E
 from kasacloud.client.cloud import KasaCloud as AsyncKasaCloud
@@ -35,15 +40,86 @@ from kasacloud.client.tokens import Tokens
 
 __all__ = ["Blocking", "KasaCloud"]
 
+CLOSE_TIMEOUT_S: Final = 10.0
+"""How long closing (or the interpreter's exit) waits for the connection pool and the loop."""
 
-def _wrap(portal: BlockingPortal, value: Any) -> Any:
+_CLOSED_MESSAGE: Final = "this KasaCloud is closed: create a new one to make more calls"
+
+
+class _LoopThread:
+    """An event loop in a daemon thread, and a blocking portal into it.
+
+    A daemon thread, so that a client nobody closed cannot keep the interpreter alive (anyio's
+    ``start_blocking_portal`` runs its loop in a pool thread, which the interpreter waits for at
+    exit: forever). The client still closes itself at exit or when garbage-collected, through the
+    ``weakref.finalize`` of :class:`KasaCloud`.
+    """
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._portal: BlockingPortal | None = None
+        self._lock = threading.Lock()
+        self.closed = False
+        self._thread = threading.Thread(target=self._run, name="kasacloud-sync", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(CLOSE_TIMEOUT_S) or self._portal is None:
+            raise E.KasaCloudError("the blocking client's event loop did not start")
+
+    def _run(self) -> None:
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                self._portal = portal
+                self._ready.set()
+                await portal.sleep_until_stopped()
+
+        try:
+            anyio.run(serve, backend="asyncio")
+        finally:
+            self._ready.set()  # a loop that failed to start must not leave the caller waiting
+
+    def call(self, func: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        """Run ``func(*args, **kwargs)`` on the loop and wait for its result."""
+        portal = self._portal
+        if self.closed or portal is None:
+            raise E.KasaCloudError(_CLOSED_MESSAGE)
+        if threading.current_thread() is self._thread:
+            raise E.KasaCloudError(
+                "a blocking KasaCloud cannot be called from its own event loop: use the "
+                "async kasacloud.KasaCloud there"
+            )  # fmt: skip
+        try:
+            return portal.call(functools.partial(func, *args, **kwargs))
+        except (concurrent.futures.CancelledError, RuntimeError) as exc:
+            if self.closed:  # closed by another thread while this call was in flight
+                raise E.KasaCloudError(_CLOSED_MESSAGE) from None
+            raise exc
+
+    def shutdown(self, aclose: Callable[[], Awaitable[None]]) -> None:
+        """Run ``aclose`` on the loop, then stop it; idempotent, bounded in time, any thread."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            portal = self._portal
+            if portal is None or threading.current_thread() is self._thread:
+                return
+            # closing is best effort and bounded: the loop is stopped whatever aclose does
+            with contextlib.suppress(Exception):
+                portal.start_task_soon(aclose).result(CLOSE_TIMEOUT_S)
+            # calls still in flight are cancelled: their callers get the "closed" error
+            with contextlib.suppress(Exception):
+                portal.start_task_soon(portal.stop, True).result(CLOSE_TIMEOUT_S)
+            self._thread.join(CLOSE_TIMEOUT_S)
+
+
+def _wrap(owner: KasaCloud, value: Any) -> Any:
     """Wrap what the async side hands out so that its coroutine methods block instead."""
     from kasacloud.client.devices.device import Device
 
     if isinstance(value, Device | Module):
-        return Blocking(portal, value)
+        return Blocking(owner, value)
     if isinstance(value, list):
-        return [_wrap(portal, v) for v in value]
+        return [_wrap(owner, v) for v in value]
     return value
 
 
@@ -52,13 +128,14 @@ class Blocking:
 
     Attribute reads pass through; coroutine methods become blocking methods with the same
     arguments; devices and capabilities they return are wrapped too. ``unwrap()`` gives the async
-    object back.
+    object back. A view keeps its client alive; after the client is closed its methods raise
+    :class:`~kasacloud.KasaCloudError`.
     """
 
-    __slots__ = ("_portal", "_target")
+    __slots__ = ("_owner", "_target")
 
-    def __init__(self, portal: BlockingPortal, target: Any) -> None:
-        object.__setattr__(self, "_portal", portal)
+    def __init__(self, owner: KasaCloud, target: Any) -> None:
+        object.__setattr__(self, "_owner", owner)
         object.__setattr__(self, "_target", target)
 
     def unwrap(self) -> Any:
@@ -68,14 +145,14 @@ class Blocking:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
         if inspect.iscoroutinefunction(value):
-            portal = self._portal
+            owner = self._owner
 
             @functools.wraps(value)
             def blocking(*args: Any, **kwargs: Any) -> Any:
-                return _wrap(portal, portal.call(functools.partial(value, *args, **kwargs)))
+                return owner._call(value, *args, **kwargs)
 
             return blocking
-        return _wrap(self._portal, value)
+        return _wrap(self._owner, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self._target).__name__} attributes are read-only here")
@@ -99,28 +176,42 @@ class KasaCloud:
     """The blocking :class:`kasacloud.KasaCloud`: same arguments, same methods, no ``await``.
 
     Devices come back as :class:`Blocking` views whose methods block (``device.turn_on()``).
-    Use it as a context manager, or call :meth:`close`.
+    Use it as a context manager, or call :meth:`close` (from any thread; twice is harmless). A
+    client that is never closed closes itself when it is garbage-collected or the interpreter
+    exits, and never keeps the interpreter alive. Calls after :meth:`close` raise
+    :class:`~kasacloud.KasaCloudError`.
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        self._portal_cm = start_blocking_portal(backend="asyncio")
-        self._portal = self._portal_cm.__enter__()
+        if kwargs.get("session") is not None:
+            # an aiohttp session belongs to its caller's event loop, not to this client's own
+            raise E.InvalidArgumentError(
+                "session= is for the async kasacloud.KasaCloud; the blocking one makes its own"
+            )
+        self._loop = _LoopThread()
 
         async def make() -> AsyncKasaCloud:
             # built inside the loop so that its HTTP pool belongs to that loop
             return AsyncKasaCloud(**kwargs)
 
+        async def nothing() -> None:
+            return None
+
         try:
-            self._cloud: AsyncKasaCloud = self._portal.call(make)
+            self._cloud: AsyncKasaCloud = self._loop.call(make)
         except BaseException:
-            self._portal_cm.__exit__(None, None, None)
+            self._loop.shutdown(nothing)
             raise
-        self._closed = False
+        # not a method of self: the finalizer must not keep the client alive
+        self._finalizer = weakref.finalize(self, self._loop.shutdown, self._cloud.aclose)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (or the client closed itself)."""
+        return self._loop.closed
 
     def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._closed:
-            raise E.KasaCloudError(None, "this KasaCloud is closed")
-        return _wrap(self._portal, self._portal.call(functools.partial(func, *args, **kwargs)))
+        return _wrap(self, self._loop.call(func, *args, **kwargs))
 
     def __enter__(self) -> Self:
         return self
@@ -134,14 +225,13 @@ class KasaCloud:
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool and stop the background loop."""
-        if self._closed:
-            return
-        try:
-            self._portal.call(self._cloud.aclose)
-        finally:
-            self._closed = True
-            self._portal_cm.__exit__(None, None, None)
+        """Close the connection pool and stop the background loop (idempotent, any thread).
+
+        Calls in flight in other threads are cancelled and raise
+        :class:`~kasacloud.KasaCloudError`.
+        """
+        self._finalizer()
+        self._loop.shutdown(self._cloud.aclose)  # a no-op, or waits for a close under way
 
     @property
     def aio(self) -> AsyncKasaCloud:

@@ -17,6 +17,7 @@ import asyncio
 import json
 import random
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable
@@ -53,13 +54,16 @@ def at_random(rate: float, seed: int, faults: tuple[str, ...] = FAULTS) -> Plan:
 class FaultProxy:
     """``with FaultProxy(upstream_url) as proxy:`` then point the client at ``proxy.url``."""
 
-    def __init__(self, upstream_url: str, *, delay_s: float = 1.0) -> None:
+    def __init__(
+        self, upstream_url: str, *, delay_s: float = 1.0, tls: ssl.SSLContext | None = None
+    ) -> None:
         host_port = upstream_url.split("://", 1)[1].rstrip("/")
         host, port = host_port.rsplit(":", 1)
         assert host == "127.0.0.1", "the fault proxy only forwards to loopback"
         self.upstream = (host, int(port))
         self.upstream_url = upstream_url.rstrip("/")
         self.delay_s = delay_s
+        self.tls = tls  # with a server context, clients speak HTTPS to https://localhost:<port>
         self.plan: Plan = always("pass")
         self.counts: dict[str, int] = {}
         self._loop = asyncio.new_event_loop()
@@ -70,6 +74,8 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
+        if self.tls is not None:
+            return f"https://localhost:{self.port}"
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> FaultProxy:
@@ -85,7 +91,7 @@ class FaultProxy:
         self._loop.close()
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
@@ -110,9 +116,12 @@ class FaultProxy:
                 self.counts[fault] = self.counts.get(fault, 0) + 1
                 if fault == "drop":
                     return
-                if fault == "reset":
+                if fault == "reset" and self.tls is None:
                     sock = writer.get_extra_info("socket")
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                if fault == "reset":  # under TLS: the connection cut without a TLS goodbye
                     writer.transport.abort()
                     return
                 if fault == "delay":

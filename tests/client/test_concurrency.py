@@ -48,7 +48,7 @@ async def test_the_limit_bounds_how_many_run_at_once() -> None:
 
 
 async def test_one_failure_is_raised_as_itself() -> None:
-    error = ProtocolError(None, "malformed")
+    error = ProtocolError("malformed")
     calls = [functools.partial(_value, 1), functools.partial(_fail, error)]
     with pytest.raises(ProtocolError) as info:
         await gather(calls)
@@ -58,9 +58,9 @@ async def test_one_failure_is_raised_as_itself() -> None:
 
 
 async def test_several_failures_say_how_many_and_keep_the_others() -> None:
-    first = CloudConnectionError(None, "reset")
-    second = ProtocolError(None, "garbage")
-    third = CloudConnectionError(None, "dropped")
+    first = CloudConnectionError("reset")
+    second = ProtocolError("garbage")
+    third = CloudConnectionError("dropped")
     # all three fail before any of them can cancel the others (no await between start and raise)
     calls = [
         functools.partial(_fail, first),
@@ -82,7 +82,7 @@ async def test_several_failures_say_how_many_and_keep_the_others() -> None:
 
     with pytest.raises(ProtocolError) as two:
         await gather(
-            [functools.partial(_fail, ProtocolError(1, "a")), functools.partial(_fail, third)]
+            [functools.partial(_fail, ProtocolError("a", code=1)), functools.partial(_fail, third)]
         )
     assert two.value.__cause__ is third
     assert str(two.value) == "2 of 2 sub-requests failed; first: a (error 1)"
@@ -99,7 +99,7 @@ async def test_a_failure_stops_the_rest_and_cancellation_passes_through() -> Non
         with pytest.raises(ProtocolError):
             await gather(
                 [*(functools.partial(slow, i) for i in range(3)),
-                 functools.partial(_fail, ProtocolError(None, "x"), delay_s=0.01)],
+                 functools.partial(_fail, ProtocolError("x"), delay_s=0.01)],
                 limit=10,
             )  # fmt: skip
     assert finished == []

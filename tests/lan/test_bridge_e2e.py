@@ -23,13 +23,13 @@ import httpx
 import pytest
 from lan_helpers import run_kasa
 
+from kasacloud.lan import Found, adopt, with_lan
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server import LocalCloud
-from kasacloud.server.bridge import Found, adopt, with_lan
-from kasacloud.server.devices import sim_kit
 from kasacloud.server.service import CloudService
 from kasacloud.server.store import Store
 from kasacloud.sim import SimClock, build_device
+from kasacloud.sim.kit import sim_kit
 
 pytestmark = pytest.mark.slow
 

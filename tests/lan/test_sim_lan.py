@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from kasacloud.lan.serve import Endpoint, LanAddressError, LanServer, check_loopback, plan_endpoints
 from kasacloud.protocol import lan
-from kasacloud.sim.lan import Endpoint, LanAddressError, LanServer, check_loopback, plan_endpoints
 
 pytestmark = pytest.mark.anyio
 

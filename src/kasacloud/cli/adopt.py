@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 import platformdirs
 
+from kasacloud import lan
 from kasacloud.protocol import lan as lan_protocol
-from kasacloud.server import bridge
 
 
 def default_data_dir() -> Path:
@@ -99,21 +99,21 @@ def adopt(
     try:
         if use_discovery:
             assert target is not None
-            found = asyncio.run(bridge.discover(target, port, timeout_s))
+            found = asyncio.run(lan.discover(target, port, timeout_s))
             if not found:
                 raise click.ClickException(f"no Kasa device answered discovery at {target}:{port}")
         else:
-            addresses = [bridge.parse_host(h, port) for h in hosts]
+            addresses = [lan.parse_host(h, port) for h in hosts]
             found = asyncio.run(_read_all(addresses, timeout_s))
-    except bridge.BridgeError as exc:
+    except lan.BridgeError as exc:
         raise click.ClickException(str(exc)) from None
     store = Store(data_dir)
     adopted = []
     try:
         for device in found:
             try:
-                row = bridge.adopt(store, email, device)
-            except bridge.BridgeError as exc:
+                row = lan.adopt(store, email, device)
+            except lan.BridgeError as exc:
                 raise click.ClickException(str(exc)) from None
             adopted.append(
                 {
@@ -139,5 +139,5 @@ def adopt(
     )
 
 
-async def _read_all(addresses: list[tuple[str, int]], timeout_s: float) -> list[bridge.Found]:
-    return [await bridge.read_device(host, port, timeout_s) for host, port in addresses]
+async def _read_all(addresses: list[tuple[str, int]], timeout_s: float) -> list[lan.Found]:
+    return [await lan.read_device(host, port, timeout_s) for host, port in addresses]

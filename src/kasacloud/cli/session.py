@@ -206,10 +206,9 @@ async def choose(cloud: KasaCloud, selector: str, outlet: str | None = None) -> 
 
 def _outlet_by_number(strip: Strip, index: int) -> Outlet:
     if not strip.children:
-        raise NotFoundError(None, f"{strip.alias!r} reports no outlets (is it offline?)")
+        raise NotFoundError(f"{strip.alias!r} reports no outlets (is it offline?)")
     if index >= len(strip.children):
         raise NotFoundError(
-            None,
             f"{strip.alias!r} has {len(strip.children)} outlets; there is no outlet {index + 1}",
         )
     return strip.children[index]

@@ -1,14 +1,17 @@
 """``kasacloud simulate``: simulated devices on the Kasa LAN protocol, for LAN clients to use.
 
-Each device gets a loopback address (``127.0.0.2``, ``127.0.0.3``, ...) and answers TCP on the
-port (9999 by default) and UDP discovery on the same port, so python-kasa's ``kasa`` command, Home
-Assistant or ``kasacloud adopt`` can find and drive it like a real plug. See ``docs/lan.md``.
+Each device gets a loopback address (``127.0.0.2``, ``127.0.0.3``, ...). An IOT device answers TCP
+on the port (9999 by default) and UDP discovery on the same port; a SMART device answers KLAP over
+HTTP (port 80 by default) for the TP-Link ID given, and UDP discovery on 20002. python-kasa's
+``kasa`` command, Home Assistant or ``kasacloud adopt`` find and drive them like real devices.
+See ``docs/lan.md``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -19,8 +22,18 @@ from typing import Any
 
 import click
 
+from kasacloud.lan.serve import (
+    Endpoint,
+    LanAddressError,
+    LanServer,
+    plan_endpoints,
+)
 from kasacloud.protocol import lan as lan_protocol
-from kasacloud.sim.lan import Endpoint, LanAddressError, LanDevice, LanServer, plan_endpoints
+from kasacloud.protocol import smart
+
+DEMO_LOGIN = "demo@example.com"
+"""The TP-Link ID simulated SMART devices accept by default: the demo account's."""
+DEMO_PASSWORD = "demo"  # noqa: S105 - the demo account's password is public on purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +54,26 @@ class ServedDevice:
     state_file: Path | None
     revision: int
 
-    def sysinfo(self) -> dict[str, Any]:
-        """The device's current sysinfo, as a LAN client would read it."""
+    @property
+    def is_smart(self) -> bool:
+        """Whether it speaks SMART (served over KLAP) rather than IOT (TCP 9999)."""
+        return hasattr(self.device, "discovery_result")
+
+    def describe(self) -> tuple[str, str, str]:
+        """Model, alias and device id, as a LAN client would read them."""
+        if self.is_smart:
+            info = self.device.handle({"method": "get_device_info"}).get("result", {})
+            alias = smart.decode_text(str(info.get("nickname", ""))) or ""
+            return str(self.device.profile.model), alias, str(self.device.device_id)
         answer = self.device.handle({"system": {"get_sysinfo": {}}})
-        info = answer.get("system", {}).get("get_sysinfo", {})
-        return info if isinstance(info, dict) else {}
+        sysinfo = answer.get("system", {}).get("get_sysinfo", {})
+        if not isinstance(sysinfo, dict):
+            sysinfo = {}
+        return (
+            str(sysinfo.get("model", "?")),
+            str(sysinfo.get("alias", "")),
+            str(sysinfo.get("deviceId", "")),
+        )
 
 
 def parse_device(value: str) -> DeviceRequest:
@@ -85,12 +113,8 @@ def build_devices(
             saved = _read_state(state_file)
             if saved is not None and saved.get("profile") == request.profile:
                 state = saved.get("state")
-        device = sim.build_device(
-            sim.load_profile(request.profile),
-            device_id=device_id,
-            alias=request.alias,
-            clock=clock,
-            state=state,
+        device = sim.build_any(
+            request.profile, device_id=device_id, alias=request.alias, clock=clock, state=state
         )
         served.append(ServedDevice(endpoint, request, device, state_file, _revision(device)))
     return served
@@ -125,45 +149,90 @@ def _save_state(item: ServedDevice, *, force: bool = False) -> None:
     os.replace(tmp, item.state_file)
 
 
-async def _serve(served: list[ServedDevice], *, discovery: bool) -> None:
+async def _serve(served: list[ServedDevice], *, discovery: bool, login: tuple[str, str]) -> None:
     by_device = {id(s.device): s for s in served}
 
-    def on_handled(_endpoint: Endpoint, device: LanDevice) -> None:
+    def on_handled(_endpoint: Endpoint, device: Any) -> None:
         item = by_device.get(id(device))
         if item is not None:
             _save_state(item)
 
-    server = LanServer(
-        [(s.endpoint, s.device) for s in served], discovery=discovery, on_handled=on_handled
-    )
+    iot = [s for s in served if not s.is_smart]
+    smart_devices = [s for s in served if s.is_smart]
+    servers: list[Any] = []
+    if iot:
+        servers.append(
+            LanServer(
+                [(s.endpoint, s.device) for s in iot], discovery=discovery, on_handled=on_handled
+            )
+        )
+    if smart_devices:
+        try:
+            from kasacloud.lan.klap import KlapServer
+        except ImportError:
+            raise click.ClickException(
+                "serving SMART devices needs the lan extra: pip install 'kasacloud[lan]'"
+            ) from None
+        servers.append(
+            KlapServer(
+                [(s.endpoint, s.device) for s in smart_devices],
+                email=login[0],
+                password=login[1],
+                discovery=discovery,
+                on_handled=on_handled,
+            )
+        )
     try:
-        await server.start()
+        for server in servers:
+            await server.start()
     except OSError as exc:
-        raise click.ClickException(f"cannot listen: {exc.strerror or exc}") from None
+        for server in servers:
+            await server.close()
+        hint = ""
+        if exc.errno == errno.EACCES:
+            hint = " (ports below 1024 need privileges: try --http-port 8080 or --port 19999)"
+        raise click.ClickException(f"cannot listen: {exc.strerror or exc}{hint}") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         # SIGTERM too: a supervisor (or a test) stopping us gets the same clean shutdown as Ctrl-C.
         loop.add_signal_handler(sig, stop.set)
     try:
-        for (endpoint, _), item in zip(server.endpoints, served, strict=True):
-            item.endpoint = endpoint
-            info = item.sysinfo()
-            click.echo(
-                f"{endpoint}  {info.get('model', '?')}  {info.get('alias', '')!r}  "
-                f"{info.get('deviceId', '')}"
-            )
-        click.echo(f"Serving {len(served)} device(s) on the Kasa LAN protocol; Ctrl-C to stop.")
+        for group, server in zip([g for g in (iot, smart_devices) if g], servers, strict=True):
+            for (endpoint, _), item in zip(server.endpoints, group, strict=True):
+                item.endpoint = endpoint
+                model, alias, device_id = item.describe()
+                how = "  (SMART, KLAP)" if item.is_smart else ""
+                click.echo(f"{endpoint}  {model}  {alias!r}  {device_id}{how}")
+        click.echo(f"Serving {len(served)} device(s) on the LAN; Ctrl-C to stop.")
         await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        await server.close()
+        for server in servers:
+            await server.close()
         for item in served:
             with contextlib.suppress(OSError):
                 # Also what changed without a command (energy counted, rules fired) since.
                 _save_state(item, force=True)
     click.echo("Stopped.")
+
+
+def smart_endpoints(served: list[ServedDevice], http_port: int) -> None:
+    """Move each SMART device to its HTTP port; one SMART device per address (UDP 20002).
+
+    Raises:
+        click.UsageError: two SMART devices on one address.
+    """
+    hosts = [s.endpoint.host for s in served if s.is_smart]
+    if len(set(hosts)) != len(hosts):
+        raise click.UsageError(
+            "SMART devices need an address each (discovery is UDP 20002 of the address): "
+            "give one --address per device"
+        )
+    for item in served:
+        if item.is_smart:
+            item.endpoint = Endpoint(item.endpoint.host, http_port)
 
 
 @click.command("simulate")
@@ -195,6 +264,28 @@ async def _serve(served: list[ServedDevice], *, discovery: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep each device's state here, so a restarted device comes back as it was.",
 )
+@click.option(
+    "--http-port",
+    type=click.IntRange(0, 65_535),
+    default=80,
+    show_default=True,
+    help="HTTP (KLAP) port of SMART devices; 0 picks a free port per device.",
+)
+@click.option(
+    "--device-login",
+    default=DEMO_LOGIN,
+    show_default=True,
+    metavar="EMAIL",
+    help="The TP-Link ID that SMART devices accept in the KLAP handshake.",
+)
+@click.option(
+    "--device-password",
+    default=DEMO_PASSWORD,
+    envvar="KASACLOUD_DEVICE_PASSWORD",
+    show_default="the demo account's",
+    metavar="PASSWORD",
+    help="Its password (or KASACLOUD_DEVICE_PASSWORD).",
+)
 @click.option("--no-discovery", is_flag=True, help="Answer TCP only; do not answer UDP discovery.")
 def simulate(
     devices: tuple[str, ...],
@@ -202,6 +293,9 @@ def simulate(
     addresses: tuple[str, ...],
     port: int,
     data_dir: Path | None,
+    http_port: int,
+    device_login: str,
+    device_password: str,
     no_discovery: bool,
 ) -> None:
     """Serve simulated devices on the Kasa LAN protocol (loopback addresses only).
@@ -209,8 +303,10 @@ def simulate(
     \b
     Examples:
       kasacloud simulate --device "HS110(EU)_4.0=Kettle"
-      kasacloud simulate --demo-house --port 19999
+      kasacloud simulate --demo-house --port 19999 --http-port 8080
       kasa --host 127.0.0.2 state
+      kasacloud simulate --device "P110(EU)_1.0=Kettle"
+      kasa --host 127.0.0.2 --username demo@example.com --password demo state
     """  # noqa: D301 - "\b" is how click keeps the examples unwrapped
     from kasacloud import sim
 
@@ -229,11 +325,16 @@ def simulate(
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise click.ClickException(f"cannot use --data-dir {data_dir}: {exc}") from None
+    if not device_login.strip() or not device_password:
+        raise click.UsageError("--device-login and --device-password must not be empty")
     try:
         served = build_devices(requests, endpoints, data_dir)
     except (ValueError, KeyError, OSError) as exc:
         raise click.ClickException(f"cannot build a device: {exc}") from None
-    asyncio.run(_serve(served, discovery=not no_discovery))
+    smart_endpoints(served, http_port)
+    asyncio.run(
+        _serve(served, discovery=not no_discovery, login=(device_login.strip(), device_password))
+    )
 
 
 def _demo_request(entry: Any) -> DeviceRequest:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Final, Self
 
+import aiohttp
 import anyio
 import anyio.to_thread
 
@@ -23,7 +24,7 @@ from kasacloud.client.retry import RetryPolicy
 from kasacloud.client.secrets import Secret
 from kasacloud.client.selector import select
 from kasacloud.client.session import CloudSession, MfaType, SessionStats
-from kasacloud.client.tls import ssl_context
+from kasacloud.client.tls import default_ssl_context
 from kasacloud.client.tokens import (
     MemoryTokenStore,
     ProtocolVersion,
@@ -97,7 +98,11 @@ class KasaCloud:
         rate_limit_per_s, rate_limit_burst: the client-side rate limit (``math.inf``: none).
         max_concurrency: requests in flight at once (also the connection pool size).
         verify: an ``ssl.SSLContext`` to use instead of the default (system + certifi + TP-Link
-            CA); ``False`` is refused: verification is never turned off.
+            CA); ``False`` is refused: verification is never turned off. It goes with each
+            request, so it applies on a shared ``session`` too.
+        session: an ``aiohttp.ClientSession`` to send through (e.g. Home Assistant's shared one);
+            kasacloud never closes it. Default: a pooled session of its own, made on first use
+            and closed by :meth:`aclose`.
         request_data_as_string: send ``requestData`` as a JSON string (default) or an object.
         app: the app identity V2 requests are signed with.
     """
@@ -119,11 +124,16 @@ class KasaCloud:
         verify: ssl.SSLContext | None = None,
         request_data_as_string: bool = True,
         app: AppKey = KASA_APP,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         if protocol not in ("v1", "v2"):
             raise E.InvalidArgumentError(f"protocol must be 'v1' or 'v2', got {protocol!r}")
         if verify is False:  # type: ignore[comparison-overlap]
             raise E.InvalidArgumentError("TLS verification cannot be turned off")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise E.InvalidArgumentError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
         default = hosts.V2_URL if protocol == "v2" else hosts.V1_URL
         self.url = (url or os.environ.get(URL_ENV) or default).rstrip("/")
         """The cloud's entry URL."""
@@ -132,9 +142,8 @@ class KasaCloud:
             token_store if token_store is not None else MemoryTokenStore()
         )
         self.mfa_callback = mfa_callback
-        context: ssl.SSLContext | bool = verify or (
-            ssl_context() if self.url.startswith("https:") else True
-        )
+        # for every https host the client may be sent to (regions, devices' appServerUrl)
+        context = verify or default_ssl_context()
         self._session = CloudSession(
             url=self.url,
             protocol=protocol,
@@ -145,6 +154,7 @@ class KasaCloud:
             limiter=RateLimiter(rate_limit_per_s, rate_limit_burst),
             max_concurrency=max_concurrency,
             verify=context,
+            http_session=session,
             token_store=self.token_store,
             store_key=self.url,
             on_tokens_changed=on_tokens_changed,
@@ -165,7 +175,7 @@ class KasaCloud:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (tokens stay in the store)."""
+        """Close the connection pool, unless it is a caller's ``session`` (tokens stay stored)."""
         await self._session.aclose()
 
     # ---- account ----------------------------------------------------------------------------
@@ -262,7 +272,7 @@ class KasaCloud:
         result = await self._session.call("getDeviceList")
         entries = result.get("deviceList")
         if not isinstance(entries, list):
-            raise E.ProtocolError(None, "getDeviceList answer has no deviceList")
+            raise E.ProtocolError("getDeviceList answer has no deviceList")
         return [dict(e) for e in entries if isinstance(e, dict)]
 
     async def _build(self, entry: dict[str, Any], *, update: bool = False) -> Device:
@@ -284,7 +294,7 @@ class KasaCloud:
             except (E.DeviceOfflineError, E.CloudTimeoutError):
                 sysinfo = None  # listed online, but it lost its connection meanwhile
             except (KeyError, TypeError):
-                raise E.ProtocolError(None, "sysinfo answer is malformed") from None
+                raise E.ProtocolError("sysinfo answer is malformed") from None
         device = from_cloud(self._session, entry, sysinfo)
         if update and device.is_online:
             if covers(request, device.update_query()):
@@ -332,7 +342,7 @@ class KasaCloud:
 
         async def one(device: Device) -> BaseException | None:
             if not device.is_online:
-                return E.DeviceOfflineError(-20571, f"{device.alias} is offline")
+                return E.DeviceOfflineError(f"{device.alias} is offline", code=-20571)
             try:
                 await device.update()
             except E.KasaCloudError as exc:

@@ -92,12 +92,14 @@ def _redact_text(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks tokens in a record's arguments and message.
+    """A logging filter that masks tokens in a record's arguments, message and traceback.
 
-    httpx logs every request at INFO with its full URL, and V2 puts the token in the query
-    string: the session installs this filter on the ``httpx`` logger (see
-    :func:`install_log_redaction`) so that ``logging.basicConfig(level=logging.INFO)`` shows no
-    token.
+    V2 puts the token in the query string, and the HTTP stack may log a URL (aiohttp's client
+    loggers, asyncio's reports of unclosed sessions and failed callbacks, whose tracebacks and
+    reprs can carry a request URL): the session installs this filter on those loggers (see
+    :func:`install_log_redaction`) so that ``logging.basicConfig(level=logging.DEBUG)`` shows no
+    token. (A filter on a logger applies to the records logged *on* it, not to its children's:
+    hence the list of names.)
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -108,6 +110,13 @@ class RedactingFilter(logging.Filter):
             record.args = {k: _redact_arg(v) for k, v in record.args.items()}
         if isinstance(record.msg, str) and "token" in record.msg.lower():
             record.msg = redact(record.msg)
+        elif not isinstance(record.msg, str) and "token" in str(record.msg).lower():
+            record.msg = redact(str(record.msg))
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            # formatted once here (the formatter reuses exc_text), so the traceback is masked
+            text = logging.Formatter().formatException(record.exc_info)
+            if "token" in text.lower():
+                record.exc_text = _TOKEN_IN_TEXT.sub(rf"\1{MASK}", text)
         return True
 
 
@@ -123,7 +132,21 @@ def _redact_arg(arg: object) -> object:
 _FILTER: Final = RedactingFilter()
 
 
-def install_log_redaction(logger_names: tuple[str, ...] = ("httpx",)) -> None:
+HTTP_LOGGERS: Final = (
+    "aiohttp",
+    "aiohttp.client",
+    "aiohttp.internal",
+    "aiohttp.access",
+    "aiohttp.server",
+    "aiohttp.web",
+    "aiohttp.websocket",
+    "asyncio",
+    "httpx",  # not the client's stack any more; a caller's code may still use it
+)
+"""The loggers :func:`install_log_redaction` filters by default."""
+
+
+def install_log_redaction(logger_names: tuple[str, ...] = HTTP_LOGGERS) -> None:
     """Add :class:`RedactingFilter` to the loggers of the HTTP stack (once; idempotent)."""
     for name in logger_names:
         target = logging.getLogger(name)

@@ -55,4 +55,4 @@ def select(items: Sequence[T], selector: str) -> T:
             return found[0]
         if found:
             raise E.AmbiguousDeviceError(wanted, [(i.alias, i.device_id) for i in found])
-    raise E.NotFoundError(None, f"no device matches {wanted!r}")
+    raise E.NotFoundError(f"no device matches {wanted!r}")

@@ -1,7 +1,9 @@
 """The async cloud session: HTTP, both protocol generations, tokens, retries, rate limit, regions.
 
 One :class:`CloudSession` per :class:`~kasacloud.KasaCloud`, holding one pooled
-``httpx.AsyncClient``. Everything that goes on the wire goes through :meth:`CloudSession._run`,
+``aiohttp.ClientSession`` (its own, made on first use, or the caller's, which it never closes).
+TLS settings and timeouts go with each request, not with the session, so that a shared session
+needs no setup. Everything that goes on the wire goes through :meth:`CloudSession._run`,
 which applies, in one place and in this order of precedence:
 
 - the token policy: on -20651 the refresh token is used once, single-flight (concurrent calls that
@@ -18,6 +20,7 @@ protocol), so URLs are never logged with their query, and the DEBUG trace is red
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -26,8 +29,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+import aiohttp
 import anyio
-import httpx
+import yarl
 
 from kasacloud.client import errors as E
 from kasacloud.client.ratelimit import RateLimiter
@@ -42,10 +46,13 @@ from kasacloud.protocol.errors import ErrorCode, Retry, lookup
 logger: Final = logging.getLogger("kasacloud.client")
 """DEBUG: one redacted line per request and per answer (what the CLI's ``--debug`` shows)."""
 
-# httpx logs each request's full URL at INFO; a V2 URL carries the token
+# the HTTP stack's loggers (and asyncio's, which reports unclosed sessions) may show a URL, and a
+# V2 URL carries the token
 install_log_redaction()
 
 _JSON_SEPARATORS: Final = (",", ":")
+_TOO_MANY_REQUESTS: Final = 429
+_MAX_TARGETS: Final = 64
 
 MfaType = Literal["email", "push"]
 
@@ -88,7 +95,8 @@ class CloudSession:
         retry: RetryPolicy,
         limiter: RateLimiter,
         max_concurrency: int,
-        verify: ssl.SSLContext | bool,
+        verify: ssl.SSLContext,
+        http_session: aiohttp.ClientSession | None,
         token_store: TokenStore,
         store_key: str,
         on_tokens_changed: TokensChanged | None,
@@ -117,23 +125,45 @@ class CloudSession:
         self._tokens: Tokens | None = None
         self._credentials: tuple[str, Secret] | None = None
         self._renew_lock = anyio.Lock()
-        self._slots = anyio.Semaphore(max_concurrency)
-        self._http = httpx.AsyncClient(
-            verify=verify,
-            timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
-            headers={
-                "User-Agent": hosts.V2_USER_AGENT if protocol == "v2" else hosts.V1_USER_AGENT
-            },
-        )
+        # asyncio's semaphore does not yield when a slot is free (anyio's does: one more loop
+        # iteration per request); the HTTP stack is asyncio's anyway
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._targets: dict[tuple[str, tuple[tuple[str, str], ...]], yarl.URL] = {}
+        # per request: TP-Link's CA beside the system store, whatever session carries it
+        self._ssl = verify
+        self._http: aiohttp.ClientSession | None = http_session
+        self._owns_http = http_session is None
+        self._closed = False
+        self._user_agent = hosts.V2_USER_AGENT if protocol == "v2" else hosts.V1_USER_AGENT
 
     # ---- lifecycle and state ----------------------------------------------------------------
 
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The ``aiohttp.ClientSession`` in use (made on first use when none was given).
+
+        Raises:
+            KasaCloudError: this client was closed, or the caller's session was.
+        """
+        if self._closed:
+            raise E.KasaCloudError("this KasaCloud is closed: create a new one")
+        if self._http is None:
+            # made here, not in __init__: an aiohttp session belongs to the running event loop
+            # keep-alive with aiohttp's idle timeout; as many connections as requests in flight
+            connector = aiohttp.TCPConnector(limit=self.max_concurrency, limit_per_host=0)
+            self._http = aiohttp.ClientSession(connector=connector)
+        elif self._http.closed:
+            raise E.KasaCloudError(
+                "the aiohttp.ClientSession given to KasaCloud(session=...) is closed"
+            )
+        return self._http
+
     async def aclose(self) -> None:
-        """Close the HTTP pool."""
-        await self._http.aclose()
+        """Close the connection pool if it is ours (a caller's session is left open)."""
+        self._closed = True
+        http, self._http = self._http, None
+        if http is not None and self._owns_http and not http.closed:
+            await http.close()
 
     @property
     def tokens(self) -> Tokens | None:
@@ -178,7 +208,7 @@ class CloudSession:
             ProtocolError: the answer is not a cloud envelope.
         """
         content = json.dumps(body, separators=_JSON_SEPARATORS).encode()
-        headers = {"Content-Type": "application/json;charset=UTF-8"}
+        headers = {"Content-Type": "application/json;charset=UTF-8", "User-Agent": self._user_agent}
         if signed:
             headers.update(signing.sign(self.app, content, path))
         url = _base(base_url) + path
@@ -186,45 +216,62 @@ class CloudSession:
         if debug:
             # the URL without its query: V2 puts the token there
             logger.debug("-> POST %s %s", url, json.dumps(redact(dict(body))))
+        http = self.http
+        target = self._target(url, query)
         await self.limiter.acquire()
         self.stats.requests += 1
         try:
-            async with self._slots:
-                with anyio.fail_after(self.timeout_s):
-                    response = await self._http.post(
-                        url, content=content, headers=headers, params=query
-                    )
-        except (TimeoutError, httpx.TimeoutException):
+            async with (
+                self._slots,
+                http.post(
+                    target,
+                    data=content,
+                    headers=headers,
+                    ssl=self._ssl,
+                    timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+                    allow_redirects=False,  # the cloud's redirect is -20212, handled in _run
+                    raise_for_status=False,  # whatever a shared session's default is
+                ) as response,
+            ):
+                status = response.status
+                raw = await response.read()
+        except TimeoutError:  # aiohttp's timeouts are TimeoutErrors too
             raise _Transient(
-                E.CloudTimeoutError(None, f"no answer from {url} within {self.timeout_s:g} s")
+                E.CloudTimeoutError(f"no answer from {url} within {self.timeout_s:g} s")
             ) from None
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             # the exception's text can include the URL, and with it a V2 token: say only the kind
             raise _Transient(
-                E.CloudConnectionError(None, f"cannot reach {url}: {type(exc).__name__}")
+                E.CloudConnectionError(f"cannot reach {url}: {type(exc).__name__}")
             ) from None
         if debug:
             # redact the whole answer, then shorten: a cut JSON text could not be parsed to redact
-            logger.debug(
-                "<- %s %s %s", response.status_code, url, str(redact(response.text))[:4000]
-            )
+            logger.debug("<- %s %s %s", status, url, str(redact(raw))[:4000])
         try:
-            decoded = response.json()
-        except ValueError:
+            decoded = json.loads(raw)
+        except ValueError:  # not JSON, or not UTF-8
             decoded = None
         if isinstance(decoded, dict) and "error_code" in decoded:
             try:
                 return parse_reply(decoded)
             except EnvelopeError as exc:
-                raise E.ProtocolError(None, f"malformed answer from {url}: {exc}") from None
-        status = response.status_code
-        if status == httpx.codes.TOO_MANY_REQUESTS:
-            raise _Transient(
-                E.RateLimitedError(None, f"HTTP 429 from {url}"), kind=Retry.LONG_BACKOFF
-            )
+                raise E.ProtocolError(f"malformed answer from {url}: {exc}") from None
+        if status == _TOO_MANY_REQUESTS:
+            raise _Transient(E.RateLimitedError(f"HTTP 429 from {url}"), kind=Retry.LONG_BACKOFF)
         if status >= 500:
-            raise _Transient(E.CloudConnectionError(None, f"HTTP {status} from {url}"))
-        raise E.ProtocolError(None, f"HTTP {status} from {url}: not a cloud answer")
+            raise _Transient(E.CloudConnectionError(f"HTTP {status} from {url}"))
+        raise E.ProtocolError(f"HTTP {status} from {url}: not a cloud answer")
+
+    def _target(self, url: str, query: Mapping[str, str] | None) -> yarl.URL:
+        """``url`` with ``query``, parsed and encoded once per host and token, not per request."""
+        key = (url, tuple(query.items()) if query else ())
+        target = self._targets.get(key)
+        if target is None:
+            if len(self._targets) >= _MAX_TARGETS:  # old tokens' URLs: drop, do not grow
+                self._targets.clear()
+            target = yarl.URL(url).with_query(query) if query else yarl.URL(url)
+            self._targets[key] = target
+        return target
 
     # ---- the policy loop --------------------------------------------------------------------
 
@@ -285,7 +332,7 @@ class CloudSession:
         tokens = self._tokens or self.resume()
         if tokens is None:
             if self._credentials is None:
-                raise E.AuthenticationError(None, "not logged in: call login() first")
+                raise E.AuthenticationError("not logged in: call login() first")
             await self._renew(None, None, full_login=True)
             tokens = self._tokens
             assert tokens is not None
@@ -314,12 +361,12 @@ class CloudSession:
                 reply, host = await self._login_request(username, password)
                 if reply.error_code == ErrorCode.MFA_REQUIRED:
                     raise E.TokenExpiredError(
-                        code, "the session expired and this account needs 2-step verification"
+                        "the session expired and this account needs 2-step verification", code=code
                     )
                 self._adopt_login(username, reply, host)
                 return
             raise E.TokenExpiredError(
-                code, "the session expired and cannot be renewed without the password: log in"
+                "the session expired and cannot be renewed without the password: log in", code=code
             )
 
     # ---- V1-envelope calls (all device calls, and all of V1) --------------------------------
@@ -371,11 +418,11 @@ class CloudSession:
         }
         result = await self.call("passthrough", params, base_url=base_url)
         if "responseData" not in result:
-            raise E.ProtocolError(None, "passthrough answer has no responseData")
+            raise E.ProtocolError("passthrough answer has no responseData")
         try:
             data, _ = request_data.decode(result["responseData"])
         except request_data.RequestDataError as exc:
-            raise E.ProtocolError(None, f"responseData: {exc}") from None
+            raise E.ProtocolError(f"responseData: {exc}") from None
         return data
 
     def _v1_query(self) -> dict[str, str]:
@@ -454,7 +501,7 @@ class CloudSession:
         result = reply.result
         token = result.get("token")
         if not isinstance(token, str) or not token:
-            raise E.ProtocolError(None, "login answer has no token")
+            raise E.ProtocolError("login answer has no token")
         refresh = result.get("refreshToken")
         account_id = result.get("accountId")
         tokens = Tokens(
@@ -497,7 +544,9 @@ class CloudSession:
         wanted = assumptions.MFA_TYPE_PUSH if mfa_type == "push" else assumptions.MFA_TYPE_EMAIL
         chosen = wanted if wanted in supported or not supported else supported[0]
         if not isinstance(process_id, str) or not process_id:
-            raise E.ProtocolError(reply.error_code, "2-step verification answer has no process id")
+            raise E.ProtocolError(
+                "2-step verification answer has no process id", code=reply.error_code
+            )
         call = (
             "getEmailVC4TerminalMFA"
             if chosen == assumptions.MFA_TYPE_EMAIL
@@ -552,7 +601,7 @@ class CloudSession:
         except E.ProtocolError as exc:
             if exc.code == assumptions.MFA_WRONG_CODE_ERROR:
                 raise E.AuthenticationError(
-                    exc.code, f"verification code rejected: {exc.message}"
+                    f"verification code rejected: {exc.message}", code=exc.code
                 ) from None
             raise
         self._credentials = (challenge.username, challenge.password)
@@ -570,7 +619,7 @@ class CloudSession:
         reply, _ = await self._account("refreshToken", body, current.app_server_url or self.url)
         token = reply.result.get("token")
         if not isinstance(token, str) or not token:
-            raise E.ProtocolError(None, "refreshToken answer has no token")
+            raise E.ProtocolError("refreshToken answer has no token")
         rotated = reply.result.get("refreshToken")
         new_refresh = (
             Secret(rotated)

@@ -8,6 +8,7 @@ never instead of them, and verification is never turned off.
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 from collections.abc import Iterable
@@ -42,3 +43,13 @@ def ssl_context(
     for path in extra_ca_files:
         ctx.load_verify_locations(cafile=str(Path(path)))
     return ctx
+
+
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """The context every client uses unless given its own: :func:`ssl_context` with no extras.
+
+    Made once per process (loading the stores costs milliseconds) and shared: a client's context
+    is only read, and goes with each request, so a shared ``aiohttp`` session needs no setup.
+    """
+    return ssl_context()

@@ -47,7 +47,39 @@ newest. The server rotates it."""
 # --- Tapo --------------------------------------------------------------------------------------
 
 TAPO_PASSTHROUGH_PATH: Final = "/api/v2/common/passthrough"
-"""Tapo devices' passthrough over V2 ([U]); kasacloud does not drive Tapo devices yet."""
+"""SMART devices' passthrough over V2 [V] (one public client): signed, token in the query string,
+flat body ``{"deviceId", "requestData"}``."""
+
+SMART_RESPONSE_IN_KIND: Final = True
+"""``requestData`` of the SMART passthrough may be a JSON string or an object; ``responseData`` is
+answered in the same form, as V1 does [U]."""
+
+SMART_TYPES_IN_KASA_APP: Final[tuple[str, ...]] = ()
+"""Which app lists which devices [U], one choice: the Tapo app (signed with the Tapo key pair, or
+an ``appType`` naming Tapo) lists every SMART device, the Kasa app every IOT device and the SMART
+devices whose ``deviceType`` starts with one of these prefixes: none, so each device is in one
+list. PROTOCOL.md section 6 says Kasa-branded SMART hardware (KS225, KP125M, EP25 hw 2.6 ...) may
+show in the Kasa app too, where its V1 passthrough answers -20571; ``("SMART.KASA",)`` here gives
+that (clients then de-duplicate by ``deviceId``)."""
+
+TAPO_APP_LISTS_IOT_DEVICES: Final = False
+"""Whether the Tapo app's list also shows IOT (Kasa) devices [U]; kasacloud's server says no."""
+
+IOT_DEVICE_ON_SMART_PASSTHROUGH_CODE: Final = -20571
+"""An IOT device reached through the SMART passthrough [U]: the cloud answers "Device is offline",
+the mirror of a SMART device reached through V1 (-20571 [V]); it does not relay the request."""
+
+SMART_APP_SERVER_URL_IS_REGION_URL: Final = True
+"""The ``appServerUrl`` of a SMART device is its region's gateway (``n-<region>-wap-gw`` on
+TP-Link's cloud [U]); kasacloud's server serves both apps on each region's one URL."""
+
+SMART_ENERGY_DATA_TIMESTAMPS: Final = "seconds or milliseconds"
+"""``get_energy_data`` timestamps: seconds in some versions, milliseconds in others [U]. The
+simulated devices take values above 10**11 as milliseconds and echo what they were sent."""
+
+SMART_ENERGY_DATA_MAX_POINTS: Final = {60: 8 * 24, 1440: 93, 43200: 24}
+"""The longest ``get_energy_data`` span a simulated device answers, in intervals [U]: hourly over
+8 days, daily over a quarter, monthly over two years; longer is -1008 (bad params)."""
 
 # --- Server behaviour the protocol does not pin down (kasacloud's server follows these) ---------
 

@@ -3,6 +3,7 @@
 - ``POST /``: the V1 envelope. Without ``X-Authorization`` it is a V1 call; with it, a signed V2
   device call, whose ``Content-MD5`` and signature are verified first.
 - ``POST /api/v2/account/{call}``: V2 account calls; a valid signature is always required.
+- ``POST /api/v2/common/passthrough``: SMART device calls (signed), :mod:`kasacloud.server.smart`.
 
 Errors are answered as the real cloud answers them: HTTP 200 with ``error_code`` and ``msg``.
 """
@@ -21,7 +22,7 @@ from starlette.routing import Route
 
 from kasacloud.protocol import assumptions, envelope, signing
 from kasacloud.protocol.errors import ErrorCode
-from kasacloud.server import v1, v2
+from kasacloud.server import apps, smart, v1, v2
 from kasacloud.server.calls import Call
 from kasacloud.server.service import CloudService
 
@@ -49,11 +50,12 @@ def _json(body: dict[str, Any]) -> Response:
     return JSONResponse(body)
 
 
-def _call(service: CloudService, request: Request) -> Call:
+def _call(service: CloudService, request: Request, signed_by: signing.AppKey | None = None) -> Call:
     server = request.scope.get("server")
     port = server[1] if server else None
     peer = request.client.host if request.client else "?"
-    return Call(service, service.region_for_port(port), request.query_params, peer)
+    app = apps.app_of(signed_by, request.query_params)
+    return Call(service, service.region_for_port(port), request.query_params, peer, app)
 
 
 async def _read(request: Request, service: CloudService) -> tuple[bytes | None, Response | None]:
@@ -65,15 +67,18 @@ async def _read(request: Request, service: CloudService) -> tuple[bytes | None, 
         return None, JSONResponse(failure, status_code=status)
 
 
-def _verify(request: Request, body: bytes, service: CloudService) -> Response | None:
+def _verify(
+    request: Request, body: bytes, service: CloudService
+) -> tuple[signing.AppKey | None, Response | None]:
+    """The app whose key signed the request, or the refusal to answer."""
     try:
-        signing.verify(request.headers, body, request.url.path, service.config.app_keys)
+        app = signing.verify(request.headers, body, request.url.path, service.config.app_keys)
     except signing.SignatureError as exc:
         log.info("refused a V2 request on %s: %s", request.url.path, exc)
-        return _json(
+        return None, _json(
             envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.SIGNATURE_ERROR_MESSAGE)
         )
-    return None
+    return app, None
 
 
 def _parse(body: bytes) -> tuple[object, bool]:
@@ -90,13 +95,16 @@ async def root(request: Request) -> Response:
     if refused is not None or body is None:
         return refused or Response(status_code=400)
     signed = signing.AUTHORIZATION_HEADER in request.headers
-    if signed and (bad := _verify(request, body, service)) is not None:
-        return bad
+    signed_by = None
+    if signed:
+        signed_by, bad = _verify(request, body, service)
+        if bad is not None:
+            return bad
     payload, ok = _parse(body)
     if not ok:
         return _json(envelope.failure(ErrorCode.JSON_FORMAT))
     started = time.perf_counter()
-    answer = await v1.dispatch(_call(service, request), payload)
+    answer = await v1.dispatch(_call(service, request, signed_by), payload)
     method = payload.get("method") if isinstance(payload, dict) else None
     log.debug(
         "%s %s -> %s in %.1f ms",
@@ -114,13 +122,29 @@ async def account_call(request: Request) -> Response:
     body, refused = await _read(request, service)
     if refused is not None or body is None:
         return refused or Response(status_code=400)
-    if (bad := _verify(request, body, service)) is not None:
+    signed_by, bad = _verify(request, body, service)
+    if bad is not None:
         return bad
     payload, ok = _parse(body)
     if not ok:
         return _json(envelope.failure(ErrorCode.JSON_FORMAT))
     name = request.path_params["call"]
-    return _json(await v2.dispatch(_call(service, request), name, payload))
+    return _json(await v2.dispatch(_call(service, request, signed_by), name, payload))
+
+
+async def common_passthrough(request: Request) -> Response:
+    """``POST /api/v2/common/passthrough``: a signed SMART device call."""
+    service: CloudService = request.app.state.service
+    body, refused = await _read(request, service)
+    if refused is not None or body is None:
+        return refused or Response(status_code=400)
+    signed_by, bad = _verify(request, body, service)
+    if bad is not None:
+        return bad
+    payload, ok = _parse(body)
+    if not ok:
+        return _json(envelope.failure(ErrorCode.JSON_FORMAT))
+    return _json(await smart.common_passthrough(_call(service, request, signed_by), payload))
 
 
 def create_app(service: CloudService) -> Starlette:
@@ -129,6 +153,7 @@ def create_app(service: CloudService) -> Starlette:
         routes=[
             Route("/", root, methods=["POST"]),
             Route("/api/v2/account/{call}", account_call, methods=["POST"]),
+            Route(assumptions.TAPO_PASSTHROUGH_PATH, common_passthrough, methods=["POST"]),
         ]
     )
     app.state.service = service

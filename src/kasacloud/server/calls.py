@@ -13,12 +13,14 @@ from kasacloud.server.service import CloudService
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request: the service, the region whose port it reached, its query string, its peer."""
+    """One request: the service, the region whose port it reached, its query string, its peer,
+    and the app it comes from (``kasa`` or ``tapo``, :func:`kasacloud.server.apps.app_of`)."""  # noqa: D205, D209
 
     service: CloudService
     region: str
     query: Mapping[str, str]
     peer: str
+    app: str = "kasa"
 
 
 def require(params: Mapping[str, Any], *keys: str) -> None:

@@ -1,8 +1,10 @@
 """The contract between the server and the devices it hosts (see docs/architecture.md).
 
 The server does not know what a device is made of: it holds objects that satisfy
-:class:`HostedDevice`. :class:`DeviceKit` is where it gets them from: simulated devices from
-:mod:`kasacloud.sim` by default (:func:`sim_kit`); tests may hand in a kit of their own.
+:class:`HostedDevice`. :class:`DeviceKit` is where it gets them from; the device sources
+(simulated devices in :mod:`kasacloud.sim`, bridged LAN devices in :mod:`kasacloud.lan`) build
+kits, and :func:`default_kit` asks :mod:`kasacloud.kits` for the stock combination. Tests may hand
+in a kit of their own.
 """
 
 from __future__ import annotations
@@ -93,39 +95,8 @@ class DeviceKit:
     new_clock: Callable[[], Any]
 
 
-def sim_kit() -> DeviceKit:
-    """The simulated devices of :mod:`kasacloud.sim`."""
-    from kasacloud import sim
+def default_kit() -> DeviceKit:
+    """The kit of a stock install: composed outside the server, in :mod:`kasacloud.kits`."""
+    from kasacloud.kits import default_kit as stock_kit
 
-    def build(
-        profile: str,
-        *,
-        device_id: str,
-        alias: str | None,
-        clock: Any,
-        state: dict[str, Any] | None,
-        region: str | None,
-    ) -> HostedDevice:
-        device: HostedDevice = sim.build_device(
-            sim.load_profile(profile),
-            device_id=device_id,
-            alias=alias,
-            clock=clock,
-            state=state,
-            region=region,
-        )
-        return device
-
-    house = [_demo_device(d) for d in sim.DEMO_HOUSE]
-    return DeviceKit(build=build, demo_house=house, new_clock=sim.SimClock)
-
-
-def _demo_device(entry: Any) -> DemoDevice:
-    """Read one DEMO_HOUSE entry, whether a tuple or an object with attributes."""
-    if isinstance(entry, tuple | list):
-        return DemoDevice(str(entry[0]), str(entry[1]), bool(entry[2]) if len(entry) > 2 else True)
-    if isinstance(entry, dict):
-        return DemoDevice(
-            str(entry["profile"]), str(entry["alias"]), bool(entry.get("online", True))
-        )
-    return DemoDevice(str(entry.profile), str(entry.alias), bool(getattr(entry, "online", True)))
+    return stock_kit()

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kasacloud.server.accounts import Accounts, MfaOutbox
-from kasacloud.server.bridge import with_lan
 from kasacloud.server.config import ServerConfig
-from kasacloud.server.devices import DeviceKit, sim_kit
+from kasacloud.server.devices import DeviceKit, default_kit
 from kasacloud.server.ratelimit import RateLimiter
 from kasacloud.server.registry import DeviceSpec, Registry
 from kasacloud.server.seed import Seed, SeedAccount, SeedDevice, load_seed
@@ -55,7 +54,7 @@ class CloudService:
         self.config = config or ServerConfig()
         self.data_dir = data_dir
         # Simulated devices, plus LAN devices adopted with `kasacloud adopt` (profile "lan:...").
-        self.kit = kit or with_lan(sim_kit())
+        self.kit = kit or default_kit()
         self.clock = clock if clock is not None else self.kit.new_clock()
         self.region_urls: dict[str, str] = {r: f"http://127.0.0.1/{r}" for r in self.config.regions}
         """Public URL of each region; set by whoever binds the ports."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from kasacloud.protocol import assumptions, envelope, families, request_data
 from kasacloud.protocol.errors import ErrorCode
+from kasacloud.server import apps
 from kasacloud.server.accounts import Account
 from kasacloud.server.calls import Call, require, text, truthy
 from kasacloud.server.faults import Fault
@@ -21,7 +22,7 @@ log = logging.getLogger("kasacloud.server.v1")
 Handler = Callable[[Call, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 
-def _authenticate(call: Call, params: Mapping[str, Any]) -> Account:
+def authenticate(call: Call, params: Mapping[str, Any]) -> Account:
     """The account of the call's token (body first, then query string); counts the call."""
     token = params.get("token") or call.query.get("token")
     account = call.service.accounts.account_for_token(token)
@@ -61,18 +62,22 @@ async def refresh_token(call: Call, params: Mapping[str, Any]) -> dict[str, Any]
 
 
 async def get_device_list(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The account's devices, with every getDeviceList field."""
-    account = _authenticate(call, params)
+    """The account's devices that the calling app lists, with every getDeviceList field."""
+    account = authenticate(call, params)
     registry = call.service.registry
+    listed = [e for e in registry.of(account) if apps.listed_for(call.app, e)]
     return envelope.success(
-        {"deviceList": [registry.list_entry(e, account) for e in registry.of(account)]}
+        {"deviceList": [apps.list_entry(call.app, registry.list_entry(e, account)) for e in listed]}
     )
 
 
 async def passthrough(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Relay ``requestData`` to the device; answer ``responseData`` in the form it was sent."""
-    account = _authenticate(call, params)
+    account = authenticate(call, params)
     entry = call.service.registry.owned(account, params.get("deviceId"))
+    if apps.is_smart(entry):
+        # SMART devices do not answer IOT passthroughs: TP-Link's cloud says "offline".
+        raise Fault(ErrorCode.DEVICE_OFFLINE)
     require(params, "requestData")
     try:
         request, as_string = request_data.decode(params["requestData"])
@@ -84,19 +89,22 @@ async def passthrough(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
 
 async def set_alias(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Rename a device."""
-    account = _authenticate(call, params)
+    account = authenticate(call, params)
     entry = call.service.registry.owned(account, params.get("deviceId"))
     require(params, "alias")
     alias = params["alias"]
     if families.alias_problem(alias) is not None:
         raise Fault(ErrorCode.ALIAS_FORMAT)
-    await call.service.registry.set_alias(entry, alias)
+    if apps.is_smart(entry):
+        await apps.set_smart_alias(call.service.registry, entry, alias)
+    else:
+        await call.service.registry.set_alias(entry, alias)
     return envelope.success()
 
 
 async def unbind_device(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Unbind a device from the caller's account."""
-    account = _authenticate(call, params)
+    account = authenticate(call, params)
     entry = call.service.registry.owned(account, params.get("deviceId"))
     user = params.get("cloudUserName")
     if user is not None and (not isinstance(user, str) or user.strip().lower() != account.email):

@@ -14,16 +14,63 @@
 - :class:`Profile`, :func:`load_profile`: what a model is (our profile files, or python-kasa
   captures through :meth:`Profile.from_capture`);
 - :func:`build_device` -> :class:`SimulatedDevice`: a device the server can host;
-- :data:`DEMO_HOUSE`: the devices of the demo account; :func:`new_device_id`.
+- :data:`DEMO_HOUSE`: the devices of the demo account; :func:`new_device_id`;
+- :mod:`kasacloud.sim.smart`: SMART devices (Tapo, newer Kasa) from SMART captures;
+  :func:`build_any` builds either kind from a profile reference.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from kasacloud.sim.clock import SimClock
 from kasacloud.sim.demo import DEMO_HOUSE, DemoDeviceSpec
 from kasacloud.sim.device import BOOT_TIME_S, SimulatedDevice, build_device, default_alias
 from kasacloud.sim.ids import child_id, new_device_id
 from kasacloud.sim.profile import Profile, builtin_profiles, load_profile
+from kasacloud.sim.smart import SmartDevice, build_smart_device, find_smart_profile
+
+
+def build_any(
+    profile: str,
+    *,
+    device_id: str,
+    alias: str | None,
+    clock: SimClock,
+    state: dict[str, Any] | None = None,
+    region: str | None = None,
+) -> SimulatedDevice | SmartDevice:
+    """Build an IOT or a SMART device from a profile name or file (told apart by content).
+
+    Built-in IOT profile names win over SMART ones of the same short name.
+
+    Raises:
+        KeyError: no profile of that name; ValueError, OSError: a file that cannot be used.
+    """
+    if profile.endswith(".json") or Path(profile).is_file():
+        found = find_smart_profile(profile)  # None: an IOT file, which load_profile reads
+    else:
+        try:
+            load_profile(profile)
+            found = None
+        except KeyError:
+            found = find_smart_profile(profile)
+            if found is None:
+                raise KeyError(f"no built-in profile or file named {profile!r}") from None
+    if found is not None:
+        return build_smart_device(
+            found, device_id=device_id, alias=alias, clock=clock, state=state, region=region
+        )
+    return build_device(
+        load_profile(profile),
+        device_id=device_id,
+        alias=alias,
+        clock=clock,
+        state=state,
+        region=region,
+    )
+
 
 __all__ = [
     "BOOT_TIME_S",
@@ -32,6 +79,8 @@ __all__ = [
     "Profile",
     "SimClock",
     "SimulatedDevice",
+    "SmartDevice",
+    "build_any",
     "build_device",
     "builtin_profiles",
     "child_id",

@@ -11,7 +11,7 @@ class DemoDeviceSpec:
     """One device of the demo house."""
 
     profile: str
-    """A built-in profile name, for :func:`kasacloud.sim.load_profile`."""
+    """A built-in profile name, IOT or SMART (:func:`kasacloud.sim.build_any`)."""
     alias: str
     online: bool = True
     room: str = ""
@@ -37,6 +37,17 @@ DEMO_HOUSE: Final[tuple[DemoDeviceSpec, ...]] = (
     DemoDeviceSpec("HS200(US)_5.0", "Porch light", room="Porch", notes="wall switch"),
     DemoDeviceSpec(
         "HS105(US)_1.0", "Garage plug", online=False, room="Garage", notes="unplugged: offline"
+    ),
+    # SMART devices (Tapo, and Kasa hardware since 2022): kasacloud/sim/profiles/smart/.
+    DemoDeviceSpec("P110(EU)_1.0", "Coffee machine", room="Kitchen", notes="Tapo energy plug"),
+    DemoDeviceSpec("P300(EU)_1.0", "Bedroom strip", room="Bedroom", notes="Tapo strip, 3 outlets"),
+    DemoDeviceSpec("L530E(EU)_3.0", "Sofa lamp", room="Living room", notes="Tapo colour bulb"),
+    DemoDeviceSpec(
+        "L900-5(EU)_1.0", "Worktop light strip", room="Kitchen", notes="Tapo light strip, effects"
+    ),
+    DemoDeviceSpec("KS225(US)_1.0", "Stairs dimmer", room="Hall", notes="Kasa SMART dimmer"),
+    DemoDeviceSpec(
+        "H100(EU)_1.0", "Tapo hub", room="Hall", notes="Tapo hub: T310 climate, T110 contact"
     ),
 )
 """Every device of the demo house, in the order the server seeds them."""

@@ -188,7 +188,7 @@ async def _device(session: WebSession, device_id: str) -> Any:
     try:
         return cache[device_id]
     except KeyError:
-        raise NotFoundError(None, f"no device {device_id}") from None
+        raise NotFoundError(f"no device {device_id}") from None
 
 
 async def read_one(session: WebSession, device_id: str) -> DeviceView:
@@ -215,7 +215,7 @@ async def switch(
     if outlet_id is not None:
         matches = [c for c in device.children if c.device_id == outlet_id]
         if not matches:
-            raise NotFoundError(None, f"no outlet {outlet_id}")
+            raise NotFoundError(f"no outlet {outlet_id}")
         target = matches[0]
     if on is None:
         on = not target.is_on

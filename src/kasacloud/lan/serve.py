@@ -45,7 +45,7 @@ class _Silent(Exception):
     """The device is down (rebooting): drop the request without an answer."""
 
 
-class LanDevice(Protocol):
+class ServableDevice(Protocol):
     """What the LAN server needs of a device: answer one decoded request, synchronously.
 
     ``kasacloud.sim`` devices satisfy it; the answer carries module errors inside it, as a real
@@ -130,7 +130,7 @@ def plan_endpoints(count: int, hosts: Sequence[str], port: int) -> list[Endpoint
     return endpoints
 
 
-HandledCallback = Callable[[Endpoint, LanDevice], None]
+HandledCallback = Callable[[Endpoint, ServableDevice], None]
 """Called after each request a device answered (for example to persist its state)."""
 
 
@@ -179,7 +179,7 @@ class LanServer:
 
     def __init__(
         self,
-        devices: Iterable[tuple[Endpoint, LanDevice]],
+        devices: Iterable[tuple[Endpoint, ServableDevice]],
         *,
         discovery: bool = True,
         on_handled: HandledCallback | None = None,
@@ -196,7 +196,7 @@ class LanServer:
         self._started = False
 
     @property
-    def endpoints(self) -> list[tuple[Endpoint, LanDevice]]:
+    def endpoints(self) -> list[tuple[Endpoint, ServableDevice]]:
         """Each device with its endpoint (real ports once started)."""
         return list(self._devices)
 
