@@ -49,19 +49,25 @@ def run(*args: str) -> int:
     """Run a command from the virtualenv, returning its exit code (128 + N if signal N ended it).
 
     Ctrl-C reaches the command from the terminal (it is in the same process group), so dev.py
-    itself ignores it and waits for the command to finish its own clean-up: no traceback of
-    dev.py's, and the command's exit code (130 or 0) is dev.py's. A SIGTERM or SIGHUP sent to
-    dev.py alone is passed on.
+    itself only notes it and waits for the command to finish its own clean-up: no traceback of
+    dev.py's, and exit 130 (or the command's 0). A SIGTERM or SIGHUP sent to dev.py alone is
+    passed on.
     """
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     proc = subprocess.Popen(list(args), cwd=ROOT, env=env)
+
+    interrupted: list[bool] = []
 
     def forward(signum: int, frame: object) -> None:
         del frame
         if proc.poll() is None:
             proc.send_signal(signum)
 
-    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN)}
+    def note_interrupt(signum: int, frame: object) -> None:
+        del signum, frame
+        interrupted.append(True)  # the command got the same Ctrl-C from the terminal
+
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, note_interrupt)}
     for name in ("SIGTERM", "SIGHUP"):
         if (number := getattr(signal, name, None)) is not None:
             previous[number] = signal.signal(number, forward)
@@ -70,7 +76,11 @@ def run(*args: str) -> int:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    return 128 - code if code < 0 else code
+    code = 128 - code if code < 0 else code
+    if interrupted and code not in (0, 130):  # pytest says 2 for Ctrl-C: one code for it
+        print("dev.py: interrupted.", file=sys.stderr)
+        return 130
+    return code
 
 
 def main(argv: list[str]) -> int:

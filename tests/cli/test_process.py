@@ -343,3 +343,32 @@ def test_ctrl_c_ends_watch_quietly(signed_in_dir: Path) -> None:
     assert proc.returncode == 0, err
     assert "Stopped watching." in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_on_a_dev_py_job_is_exit_130_whatever_the_job_says(tmp_path: Path) -> None:
+    dev_py = Path(__file__).resolve().parents[2] / "dev.py"
+    # a job that answers Ctrl-C with its own code (pytest says 2), once it is running
+    ready = tmp_path / "ready"
+    job = (
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGINT, lambda *_: sys.exit(2))\n"
+        f"pathlib.Path({str(ready)!r}).touch()\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(dev_py), "shell", "-c", job],  # dev.py's shell is $SHELL
+        env={**_env(tmp_path), "SHELL": sys.executable},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert time.monotonic() < deadline, "the job did not start"
+        assert proc.poll() is None, "the job ended before Ctrl-C"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at a terminal: the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "dev.py: interrupted." in err
