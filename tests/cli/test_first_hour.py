@@ -559,13 +559,28 @@ def test_watch_shows_power_and_state(kc_house: Kc) -> None:
     kc_house("off", "Kettle")
 
 
-def test_watch_keeps_within_the_rate_limit() -> None:
+def test_watch_keeps_within_the_rate_limit(kc_house: Kc) -> None:
     from kasacloud.cli.watch import min_interval_s
     from kasacloud.client.cloud import DEFAULT_RATE_PER_S
 
+    # every device and the six metered outlets of the office strip: a second is not enough
+    run = kc_house("--json", "watch", "--interval", "1", "--count", "1")
+    assert run.code == 0, run.err
+    assert "Reading every" in run.err
+    assert "rate limit" in run.err
     assert min_interval_s(1) == 1.0
     many = int(DEFAULT_RATE_PER_S * 4)
     assert many / min_interval_s(many) <= DEFAULT_RATE_PER_S / 2
+
+
+def test_watch_counts_a_metered_strips_outlets(kc_house: Kc) -> None:
+    """A metered strip's power is its outlets' sum (read with it, one request per outlet)."""
+    strip = _j(kc_house, "watch", "Office strip", "--count", "1")
+    assert strip["devices"][0]["power_w"] > 0  # the outlets' sum
+    outlet_power = [
+        _j(kc_house, "energy", "Office strip", "-o", str(n))["power_w"] for n in range(1, 7)
+    ]
+    assert strip["devices"][0]["power_w"] == pytest.approx(sum(outlet_power), rel=0.2)
 
 
 def test_the_home_file_is_not_a_secret_but_is_private(kc_house: Kc, tmp_path: Path) -> None:

@@ -48,6 +48,16 @@ def _holders(devices: list[Device]) -> list[Device]:
     return list(seen.values())
 
 
+def requests_per_round(devices: list[Device]) -> int:
+    """What one reading costs: a request per device, plus one per outlet of a metered strip."""
+    count = 0
+    for holder in _holders(devices):
+        count += 1
+        if isinstance(holder, Strip) and holder.energy is not None:
+            count += len(holder.children)
+    return count
+
+
 def _power(device: Device) -> float | None:
     reading = device.realtime
     return None if reading is None else reading.power_w
@@ -60,11 +70,7 @@ async def read_round(devices: list[Device]) -> list[dict[str, Any]]:
         if not holder.is_online:
             continue
         try:
-            await holder.update()
-            if isinstance(holder, Strip) and holder.energy is not None:
-                for outlet in holder.children:
-                    if any(d.device_id == outlet.device_id for d in devices):
-                        await outlet.update()  # an outlet's own meter
+            await holder.update()  # a metered strip reads its outlets' meters too
         except KasaCloudError as exc:
             failed[holder.device_id] = str(exc)
     rows = []
@@ -144,7 +150,7 @@ def watch(
             devices = (
                 await resolve(current, cloud, selectors) if selectors else await cloud.devices()
             )
-            wait_s = max(interval_s, min_interval_s(len(_holders(devices))))
+            wait_s = max(interval_s, min_interval_s(requests_per_round(devices)))
             if wait_s > interval_s:
                 output.note(f"Reading every {wait_s:g} s to stay within the cloud's rate limit.")
             interactive = not current.as_json and sys.stdout.isatty()
