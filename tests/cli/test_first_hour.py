@@ -642,3 +642,11 @@ def test_a_transition_with_nothing_to_change_is_an_error(kc_house: Kc) -> None:
     assert run.code == 2
     assert "nothing is to change" in run.err
     assert _j(kc_house, "light", "Living room", "--on", "--transition", "500")["is_on"] is True
+
+
+def test_export_of_nothing_uses_the_words_of_energy(kc_house: Kc, tmp_path: Path) -> None:
+    written = kc_house("export", "Fridge", "--from", "2021-01", "--to", "2021-02",
+                       "-o", str(tmp_path / "old.csv"))  # fmt: skip
+    assert written.code == 0, written.err
+    assert "no energy recorded in 2021-01-01 to 2021-02-28" in written.out
+    assert "No energy recorded in 2020." in kc_house("energy", "Fridge", "--year", "2020").out

@@ -348,8 +348,8 @@ def _range_text(span: DateRange, records: list[dict[str, Any]]) -> str:
     """What the records cover, and what was asked when that is more (devices keep ~30 days)."""
     first, last = _covered(records)
     asked = f"{span.start} to {span.end}"
-    if first is None:
-        return f"no days recorded in {asked}"
+    if first is None:  # the words of NO_ENERGY, inside a sentence
+        return NO_ENERGY.format(period=asked).rstrip(".").lower()
     if (first, last) == (span.start.isoformat(), span.end.isoformat()):
         return f"{first} to {last}"
     return f"days {first} to {last} of the asked {asked}"
