@@ -575,6 +575,7 @@ def test_watch_keeps_within_the_rate_limit(kc_house: Kc) -> None:
 
 def test_watch_counts_a_metered_strips_outlets(kc_house: Kc) -> None:
     """A metered strip's power is its outlets' sum (read with it, one request per outlet)."""
+    assert kc_house("on", "Office strip").code == 0  # earlier tests may have switched it off
     strip = _j(kc_house, "watch", "Office strip", "--count", "1")
     assert strip["devices"][0]["power_w"] > 0  # the outlets' sum
     outlet_power = [

@@ -151,11 +151,9 @@ class RulesCapability(Capability):
     def _listed(self, entry: RuleEntry, now_s: float) -> JsonDict:
         """A rule as ``get_rules`` lists it: a countdown says how long it has left (``remain``)."""
         listed = dict(entry.rule)
-        if self.kind == "count_down":
-            left = 0.0
-            if entry.armed_s is not None and self.enabled:
-                left = max(0.0, entry.armed_s + float(listed.get("delay", 0)) - now_s)
-            listed[assumptions.COUNTDOWN_REMAIN_KEY] = int(left)
+        if self.kind == "count_down" and entry.armed_s is not None and self.enabled:
+            left = max(0.0, entry.armed_s + float(listed.get("delay", 0)) - now_s)
+            listed[assumptions.COUNTDOWN_REMAIN_KEY] = int(left)  # a running one only
         return listed
 
     def _validate(self, rule: Mapping[str, Any], *, partial: bool = False) -> JsonDict:
