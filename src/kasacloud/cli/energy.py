@@ -30,7 +30,7 @@ from kasacloud.cli.output import Column, Listing, Message, Record, number
 from kasacloud.cli.runner import command, sync_command
 from kasacloud.cli.session import OFFLINE_HINT, label, ref, require_online, signed_in
 from kasacloud.cli.settings import Settings
-from kasacloud.cli.targets import choose_one, load_home, resolve
+from kasacloud.cli.targets import choose_one, load_home, quoted, resolve
 from kasacloud.client import Device, EnergyDay, EnergyMonth, Outlet, Strip
 from kasacloud.client.home import EnergyPrice
 
@@ -198,8 +198,7 @@ async def _months_listing(
 
 
 def _quoted(device: Device) -> str:
-    name = device.alias or device.device_id
-    return f'"{name}"' if " " in name else name
+    return quoted(device.alias or device.device_id)
 
 
 def _confirm_erase(selector: str, yes: bool) -> None:

@@ -19,7 +19,7 @@ from kasacloud.cli.output import Column, Listing, Message
 from kasacloud.cli.runner import command
 from kasacloud.cli.session import label, ref, signed_in
 from kasacloud.cli.settings import Settings
-from kasacloud.cli.targets import choose_one
+from kasacloud.cli.targets import choose_one, quoted
 from kasacloud.client import AwayRule, CountdownRule, Device, Outlet, Rule, ScheduleRule, Strip
 from kasacloud.client.devices.modules import Away, Countdown, Schedule
 from kasacloud.protocol.assumptions import COUNTDOWN_REMAIN_KEY
@@ -290,7 +290,7 @@ async def _listing(kind: str, device: Device, module: Module) -> Listing:
 def find_rule(rules: Sequence[Rule], selector: str, where: str, kind: str, device: str) -> Rule:
     """The rule ``selector`` names: its position (from 1), its id, or a unique start of its id."""
     text = selector.strip()
-    hint = f"'kasacloud {kind} list {_quoted(device)}' shows the rules: # and Id."
+    hint = f"'kasacloud {kind} list {quoted(device)}' shows the rules: # and Id."
     if text.isdigit() and len(text) < 4:
         position = int(text)
         if 1 <= position <= len(rules):
@@ -318,10 +318,6 @@ def find_rule(rules: Sequence[Rule], selector: str, where: str, kind: str, devic
 
 async def _rules_of(module: Module) -> list[Rule]:
     return list(cast(list[Rule], await module.list()))
-
-
-def _quoted(text: str) -> str:
-    return f'"{text}"' if " " in text else text
 
 
 RULE_ARGUMENT = click.argument("rule_id", metavar="[RULE]", required=False)
@@ -355,7 +351,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
         if bool(rule_id) == remove_all:
             raise usage_error(
                 "Give a RULE or --all (one of them).",
-                hint=f"'kasacloud {kind} list {_quoted(device)}' shows the rules.",
+                hint=f"'kasacloud {kind} list {quoted(device)}' shows the rules.",
             )
         async with signed_in(current) as cloud:
             chosen = await choose_one(cloud, device, outlet)
@@ -393,7 +389,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
             if bool(rule_id) == whole:
                 raise usage_error(
                     "Give a RULE or --all (one of them).",
-                    hint=f"'kasacloud {kind} list {_quoted(device)}' shows the rules.",
+                    hint=f"'kasacloud {kind} list {quoted(device)}' shows the rules.",
                 )
             async with signed_in(current) as cloud:
                 chosen = await choose_one(cloud, device, outlet)
@@ -563,7 +559,7 @@ async def countdown_add(
 def _one_countdown(chosen: Device, selector: str, existing: CountdownRule) -> CliError:
     remain = existing.raw.get(COUNTDOWN_REMAIN_KEY)
     left = f", {_duration_text(remain)} left" if isinstance(remain, int) else ""
-    name = _quoted(selector)
+    name = quoted(selector)
     return usage_error(
         f"{label(chosen)} already has a countdown ({_action(existing.turn_on)} after "
         f"{_duration_text(existing.delay_s)}{left}): a device runs one countdown at a time.",

@@ -48,12 +48,13 @@ async def choose_one(cloud: KasaCloud, selector: str, outlet: str | None = None)
             raise
         raise CliError(
             str(exc),
-            hint=f"Run 'kasacloud info {_quoted(selector)}' to see its outlets.",
+            hint=f"Run 'kasacloud info {quoted(selector)}' to see its outlets.",
             exit_code=ExitCode.NOT_FOUND,
         ) from None
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
+    """A name as a shell command line needs it: in double quotes when it has a space."""
     return f'"{text}"' if " " in text else text
 
 
