@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from kasacloud.cli.errors import CliError, ExitCode, usage_error
+from kasacloud.cli.options import AliasedGroup
 from kasacloud.cli.output import Column, Listing, Message, Record
 from kasacloud.cli.runner import command
 from kasacloud.cli.session import label, ref, signed_in
@@ -53,7 +54,7 @@ def _member(device: Device | None, device_id: str = "") -> dict[str, Any]:
     return {**ref(device), "online": device.is_online}
 
 
-@click.group("group")
+@click.group("group", cls=AliasedGroup)
 def group() -> None:
     """Groups (rooms) of devices, kept by kasacloud: use them as @NAME (kasacloud on @kitchen)."""
 
@@ -151,14 +152,12 @@ async def group_remove(current: Settings, name: str, selectors: tuple[str, ...])
 
 for _command in (group_list, group_add, group_remove):
     group.add_command(_command)
-group.add_command(group_remove, "delete")
-group.add_command(group_remove, "rm")
 
 
 # -- scenes ------------------------------------------------------------------------------------
 
 
-@click.group("scene")
+@click.group("scene", cls=AliasedGroup)
 def scene() -> None:
     """Scenes: save the state of some devices now, and put them back in one command."""
 
@@ -300,8 +299,6 @@ async def scene_remove(current: Settings, name: str) -> Message:
 
 for _command in (scene_save, scene_list, scene_show, scene_apply, scene_remove):
     scene.add_command(_command)
-scene.add_command(scene_remove, "delete")
-scene.add_command(scene_remove, "rm")
 
 
 # -- price -------------------------------------------------------------------------------------

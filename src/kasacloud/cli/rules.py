@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from kasacloud.cli.errors import CliError, ExitCode, usage_error
-from kasacloud.cli.options import device_argument, outlet_option
+from kasacloud.cli.options import AliasedGroup, device_argument, outlet_option
 from kasacloud.cli.output import Column, Listing, Message
 from kasacloud.cli.runner import command
 from kasacloud.cli.session import label, ref, signed_in
@@ -325,7 +325,7 @@ RULE_HELP = "RULE: its # in the list, its id, or the start of its id."
 
 
 def _rules_group(kind: str, doc: str) -> click.Group:
-    @click.group(kind, help=doc)
+    @click.group(kind, cls=AliasedGroup, help=doc)
     def group() -> None:
         pass
 
@@ -408,8 +408,6 @@ def _rules_group(kind: str, doc: str) -> click.Group:
 
     group.add_command(list_rules)
     group.add_command(remove_rule)
-    group.add_command(remove_rule, "delete")
-    group.add_command(remove_rule, "rm")
     group.add_command(switch_command(True))
     group.add_command(switch_command(False))
     return group
