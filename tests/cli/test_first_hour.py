@@ -651,3 +651,15 @@ def test_export_of_nothing_uses_the_words_of_energy(kc_house: Kc, tmp_path: Path
     assert written.code == 0, written.err
     assert "no energy recorded in 2021-01-01 to 2021-02-28" in written.out
     assert "No energy recorded in 2020." in kc_house("energy", "Fridge", "--year", "2020").out
+
+
+def test_help_lists_remove_once_and_names_its_aliases(kc: Kc) -> None:
+    for group in ("schedule", "countdown", "away", "group", "scene"):
+        listed = [line.split()[0] for line in kc(group, "--help").out.splitlines()
+                  if line.startswith("  ") and line.split()]  # fmt: skip
+        assert "remove" in listed, group
+        assert "rm" not in listed, group
+        assert "delete" not in listed, group
+        assert "also: delete, rm" in " ".join(kc(group, "remove", "--help").out.split())
+        alias_help = kc(group, "rm", "--help").out.replace(f"{group} rm ", f"{group} remove ")
+        assert alias_help == kc(group, "remove", "--help").out
