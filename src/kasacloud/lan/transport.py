@@ -11,6 +11,8 @@ import contextlib
 import math
 from typing import Any, Final
 
+from kasacloud.protocol import commands, families
+
 DEFAULT_TIMEOUT_S: Final = 5.0
 """How long a bridged device has to answer; shorter than the server's ``device_timeout_s``, so the
 bridge, which knows whether the device was reached at all, decides between -20571 and -20002."""
@@ -19,12 +21,11 @@ SYSINFO_QUERY: Final[dict[str, Any]] = {"system": {"get_sysinfo": {}}}
 
 def sysinfo_of(answer: dict[str, Any]) -> dict[str, Any] | None:
     """The sysinfo inside a device's answer (either system module), or None."""
-    for module in ("system", "smartlife.iot.common.system"):
-        section = answer.get(module)
-        if isinstance(section, dict):
-            info = section.get("get_sysinfo")
-            if isinstance(info, dict) and info.get("err_code", 0) == 0:
-                return info
+    for module in (commands.SYSTEM, commands.BULB_SYSTEM):
+        try:
+            return families.method_result(answer, module, commands.GET_SYSINFO)
+        except families.AnswerError:
+            continue
     return None
 
 

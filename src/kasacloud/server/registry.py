@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import anyio
 import anyio.to_thread
 
-from kasacloud.protocol import assumptions, commands, request_data
+from kasacloud.protocol import assumptions, commands, families, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
 from kasacloud.server.config import ServerConfig
@@ -294,10 +294,11 @@ class Registry:
             answer = await self.passthrough(
                 entry, {module: {commands.SET_DEV_ALIAS: {"alias": alias}}}
             )
-            result = answer.get(module, {})
-            reply = result.get(commands.SET_DEV_ALIAS, result) if isinstance(result, dict) else {}
-            if isinstance(reply, dict) and reply.get("err_code", 0) == 0:
-                return
+            try:
+                families.method_result(answer, module, commands.SET_DEV_ALIAS)
+            except families.AnswerError:
+                continue  # this module refused, or is not this device's: try the next
+            return
         raise Fault(ErrorCode.ALIAS_FORMAT)
 
     async def unbind(self, entry: HostedEntry) -> None:
