@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Regenerate the dashboard's screenshots: docs/screenshots/desktop.png and phone.png.
+"""Regenerate the dashboard's screenshots: docs/screenshots/{,device-,energy-}{desktop,phone}.png.
 
 Starts a local cloud with the demo house and the dashboard, signs in with Debian's Chromium
-(through Playwright), and photographs the device page at desktop and phone sizes. Run it from the
-repository's virtualenv::
+(through Playwright), and photographs the dashboard, a device page and an energy page at desktop
+and phone sizes. Run it from the repository's virtualenv::
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
 
@@ -62,13 +62,23 @@ def main(argv: list[str]) -> int:
             page.get_by_label("Password").fill("demo")
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_role("heading", name="Your devices")).to_be_visible()
-            path = args.out / f"{name}.png"
-            page.screenshot(path=str(path), full_page=False)
-            size = path.stat().st_size
-            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size} bytes")
-            if size > MAX_BYTES:
-                print(f"{path} is larger than {MAX_BYTES} bytes", file=sys.stderr)
-                return 1
+            shots = [(f"{name}.png", None), (f"device-{name}.png", "Kettle")]
+            shots.append((f"energy-{name}.png", "energy"))
+            for filename, step in shots:
+                if step == "Kettle":
+                    page.get_by_role("link", name="Details of Kettle").click()
+                    expect(page.get_by_role("heading", name="Kettle", level=1)).to_be_visible()
+                elif step == "energy":
+                    page.get_by_role("link", name="Energy history of Kettle").first.click()
+                    expect(page.get_by_role("heading", name="Energy: Kettle")).to_be_visible()
+                path = args.out / filename
+                page.screenshot(path=str(path), full_page=False)
+                size = path.stat().st_size
+                shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                print(f"{shown}: {size} bytes")
+                if size > MAX_BYTES:
+                    print(f"{path} is larger than {MAX_BYTES} bytes", file=sys.stderr)
+                    return 1
             context.close()
         browser.close()
     return 0

@@ -277,13 +277,11 @@ def test_an_old_month_says_what_the_device_keeps(kc_house: Kc) -> None:
     assert "No energy recorded in 2020." in kc_house("energy", "Fridge", "--year", "2020").out
 
 
-def _dashboard_energy(
-    house: LocalCloud, device_id: str, home_file: Path | None = None
-) -> tuple[dict[str, Any], str]:
+def _dashboard_energy(house: LocalCloud, device_id: str) -> tuple[dict[str, Any], str]:
     """The dashboard's ``/api/devices/ID/energy?period=days`` answer and its energy page."""
     from kasacloud.web.serve import DashboardServer
 
-    dashboard = DashboardServer(house.url, port=0, home_file=home_file).start()
+    dashboard = DashboardServer(house.url, port=0).start()
     try:
         with httpx.Client(base_url=dashboard.url, timeout=30) as http:
             page = http.get("/signin")
@@ -302,23 +300,6 @@ def _dashboard_energy(
 def _dashboard_days(house: LocalCloud, device_id: str) -> dict[str, float]:
     api, _ = _dashboard_energy(house, device_id)
     return {p["key"]: p["energy_kwh"] for p in api["points"]}
-
-
-def test_the_dashboard_shows_the_price_the_cli_set(
-    kc_house: Kc, house: LocalCloud, tmp_path: Path
-) -> None:
-    fridge = _j(kc_house, "info", "Fridge")["id"]
-    home_file = tmp_path / "config" / HOME_FILE
-    api, html = _dashboard_energy(house, fridge, home_file)
-    assert "currency" not in api  # no price yet: no costs
-    assert "cost" not in html
-    _j(kc_house, "price", "0.4", "--currency", "EUR")
-    api, html = _dashboard_energy(house, fridge, home_file)
-    assert (api["currency"], api["price_per_kwh"]) == ("EUR", 0.4)
-    assert all(p["cost"] == pytest.approx(p["energy_kwh"] * 0.4, abs=1e-4) for p in api["points"])
-    total = sum(p["energy_kwh"] for p in api["points"])
-    assert f'cost <strong class="cost">{total * 0.4:.2f} EUR</strong>' in html
-    _j(kc_house, "price", "--clear")
 
 
 def test_energy_export_and_the_dashboard_agree(kc_house: Kc, house: LocalCloud) -> None:

@@ -127,3 +127,66 @@ async def _session_caps() -> None:
     assert sum(s.signed_in for s in store.all()) == 2
     assert sum(not s.signed_in for s in store.all()) == 3
     assert store.get(signed[2].id) is signed[2]
+
+
+@pytest.mark.parametrize("highest", [0.004, 0.047, 0.9, 1.0, 3.8, 12.3, 38.0, 99.0, 250.0, 1234.0])
+def test_ticks_are_at_one_two_or_five_times_a_power_of_ten(highest):
+    import math
+
+    chart = bar_chart([("a", "a", highest / 3), ("b", "b", highest)])
+    values = [float(t.label) for t in chart.ticks]
+    step = values[1] - values[0]
+    mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+    assert round(mantissa, 6) in {1.0, 2.0, 5.0}, values
+    assert values[0] == 0
+    assert values[-1] >= highest  # the tallest bar fits under the top line
+    assert values[-1] - step < highest  # and no empty band of grid above it
+    assert 2 <= len(values) <= 6
+
+
+def test_day_labels_say_the_month_and_at_most_seven_show():
+    import datetime as dt
+
+    from kasacloud.web.devices import _day_point
+
+    first = dt.date(2026, 11, 20)
+    points = [_day_point(first + dt.timedelta(days=i), 1.0) for i in range(30)]
+    chart = bar_chart([(p.label, p.title, p.energy_kwh) for p in points])
+    shown = [b.label for b in chart.bars if b.show_label]
+    assert 2 <= len(shown) <= 7
+    assert shown[-1] == "19 Dec"  # the newest bar is labelled, with its month
+    assert "Nov" in " ".join(shown)
+    assert chart.bars[0].title == "20 November 2026: 1.000 kWh"
+
+
+def test_feature_values_read_with_their_units():
+    import datetime as dt
+
+    from kasacloud.web.views import duration_text, format_value
+
+    assert format_value(61.234, "W", "sensor") == "61.2 W"
+    assert format_value(0.41234, "kWh", "sensor") == "0.412 kWh"
+    assert format_value(-62, "dBm", "sensor") == "-62 dBm"
+    assert format_value(40, "%", "number") == "40%"
+    assert format_value(True, None, "binary_sensor") == "Yes"
+    assert format_value(False, None, "switch") == "Off"
+    assert format_value(None, "V", "sensor") == "—"
+    assert format_value((240, 100, 80), None, "number").startswith("hue 240°")
+    assert format_value(dt.datetime(2026, 3, 4, 7, 5), None, "sensor") == "4 Mar 2026, 07:05"
+    assert [duration_text(s) for s in (59, 60, 61, 3600, 5400)] == [
+        "59 s", "1 min", "1 min 1 s", "1 h", "1 h 30 min"
+    ]  # fmt: skip
+
+
+def test_next_run_of_a_weekly_rule():
+    import datetime as dt
+
+    from kasacloud.web.devices import _next_weekly
+
+    wednesday = dt.datetime(2026, 12, 2, 8, 0)  # a Wednesday
+    weekdays = (False, True, True, True, True, True, False)
+    assert _next_weekly(wednesday, 7 * 60, weekdays) == dt.datetime(2026, 12, 3, 7, 0)
+    assert _next_weekly(wednesday, 9 * 60, weekdays) == dt.datetime(2026, 12, 2, 9, 0)
+    friday_evening = dt.datetime(2026, 12, 4, 23, 0)
+    assert _next_weekly(friday_evening, 7 * 60, weekdays) == dt.datetime(2026, 12, 7, 7, 0)
+    assert _next_weekly(wednesday, 7 * 60, (False,) * 7) is None

@@ -28,7 +28,6 @@ from kasacloud.cli import output
 from kasacloud.cli.runner import run_view, settings
 from kasacloud.cli.session import make_cloud
 from kasacloud.cli.settings import Profile, Settings
-from kasacloud.client.home import HOME_FILE
 from kasacloud.server import LocalCloud
 from kasacloud.server.accounts import MfaOutbox
 
@@ -55,7 +54,7 @@ TRY = (
 
 
 @contextlib.contextmanager
-def _dashboard(cloud_url: str, enabled: bool, port: int, home_file: Path) -> Iterator[str | None]:
+def _dashboard(cloud_url: str, enabled: bool, port: int) -> Iterator[str | None]:
     """The dashboard in a thread, if it is installed and wanted; yields its URL (or None)."""
     if not enabled:
         yield None
@@ -67,16 +66,12 @@ def _dashboard(cloud_url: str, enabled: bool, port: int, home_file: Path) -> Ite
         return
     hint = f"Demo account: {DEMO_EMAIL}, password {DEMO_PASSWORD!r}"
     try:
-        dashboard = DashboardServer(
-            cloud_url, port=port, signin_hint=hint, home_file=home_file
-        ).start()
+        dashboard = DashboardServer(cloud_url, port=port, signin_hint=hint).start()
     except OSError:
         if not port:
             raise
         output.note(f"Port {port} is taken; the dashboard takes a free port instead.")
-        dashboard = DashboardServer(
-            cloud_url, port=0, signin_hint=hint, home_file=home_file
-        ).start()
+        dashboard = DashboardServer(cloud_url, port=0, signin_hint=hint).start()
     try:
         yield dashboard.url
     finally:
@@ -248,8 +243,7 @@ def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None, keep: bo
                 )
 
             anyio.run(sign_in)
-            home_file = dirs.config / HOME_FILE  # the dashboard shows `kasacloud price`'s costs
-            with _dashboard(cloud.url, not no_web, web_port, home_file) as dashboard_url:
+            with _dashboard(cloud.url, not no_web, web_port) as dashboard_url:
                 try:  # a signal may come as soon as the banner is out
                     click.echo(_banner(dirs, cloud.url, dashboard_url, keep))
                     threading.Event().wait()

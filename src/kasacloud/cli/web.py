@@ -7,7 +7,6 @@ import logging
 import click
 
 from kasacloud.cli.runner import settings
-from kasacloud.client.home import HOME_FILE
 from kasacloud.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve_dashboard
 
 
@@ -68,7 +67,6 @@ def web(
             protocol=protocol,
             open_browser=open_browser,
             on_ready=ready,
-            home_file=global_settings.directory / HOME_FILE,  # `kasacloud price`'s costs
         )
     except KeyboardInterrupt:
         # uvicorn stops on Ctrl-C (or SIGTERM) and then raises it again: a normal end, exit 0.

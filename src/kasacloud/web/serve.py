@@ -11,12 +11,10 @@ Example::
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import webbrowser
 from collections.abc import Callable
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -24,19 +22,12 @@ import uvicorn
 
 from kasacloud._background import BackgroundServer
 from kasacloud.web.app import create_app
+from kasacloud.web.middleware import is_loopback
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address or ``localhost``."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def dashboard_url(host: str, port: int) -> str:
@@ -73,7 +64,6 @@ def serve_dashboard(
     poll_interval_s: float = 5.0,
     open_browser: bool = False,
     on_ready: Callable[[str], None] | None = None,
-    home_file: Path | None = None,
 ) -> None:
     """Serve the dashboard in the foreground until interrupted (Ctrl-C).
 
@@ -87,7 +77,6 @@ def serve_dashboard(
         poll_interval_s: how often the page refreshes power figures.
         open_browser: open the dashboard in the user's browser once it listens.
         on_ready: called with the dashboard's URL once it listens (to print it, say).
-        home_file: the CLI's ``home.json``, for energy costs (see :func:`create_app`).
     """
     loopback = is_loopback(host)
     if not loopback:
@@ -103,7 +92,6 @@ def serve_dashboard(
         poll_interval_s=poll_interval_s,
         signin_hint=signin_hint,
         loopback_only=loopback,
-        home_file=home_file,
     )
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]

@@ -12,7 +12,11 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kasacloud.client import Device, KasaCloud
+    from kasacloud.client.errors import MfaChallenge
 
 SESSION_COOKIE = "kasacloud_session"
 """The name of the cookie that carries the session id."""
@@ -33,8 +37,8 @@ class PendingSignIn:
     """
 
     email: str
-    client: Any
-    challenge: Any
+    client: KasaCloud
+    challenge: MfaChallenge
 
 
 @dataclass
@@ -44,10 +48,10 @@ class WebSession:
     id: str
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     email: str | None = None
-    client: Any = None
+    client: KasaCloud | None = None
     """The signed-in :class:`kasacloud.KasaCloud`, or ``None`` before sign-in."""
     pending: PendingSignIn | None = None
-    devices: dict[str, Any] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
     """The library's device objects from the last device list, by device id."""
     flash: list[tuple[str, str]] = field(default_factory=list)
     """Messages for the next page a plain form lands on: ``(kind, text)``, kind error or info."""
@@ -68,7 +72,7 @@ class WebSession:
         return messages
 
 
-Closer = Callable[[Any], Awaitable[None]]
+Closer = Callable[["KasaCloud"], Awaitable[None]]
 
 
 class SessionStore:

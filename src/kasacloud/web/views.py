@@ -7,6 +7,7 @@ handlers, and gives the JavaScript the same values the HTML was rendered from.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -167,6 +168,10 @@ class DeviceView:
     light: LightView | None = None
     error: str | None = None
     """A readable message when the device could not be read (other than being offline)."""
+    led: bool | None = None
+    """Whether the status LED is lit (``None``: it has none)."""
+    parent_id: str | None = None
+    """An outlet's strip."""
 
     @property
     def kind_label(self) -> str:
@@ -267,3 +272,174 @@ def summary_text(devices: list[DeviceView]) -> str:
     if powers:
         parts.append(f"{format_power(sum(powers))} in use")
     return " · ".join(parts)
+
+
+# -- the device page ------------------------------------------------------------------------------
+
+FeatureCategoryName = str
+"""``primary``, ``config``, ``info`` or ``debug`` (the device model's categories)."""
+
+
+def format_value(value: Any, unit: str | None, type_: str) -> str:
+    """A feature's value as people read it, with its unit: ``"On"``, ``"12.3 W"``, ``"2700 K"``.
+
+    >>> format_value(True, None, "switch"), format_value(12.345, "W", "sensor")
+    ('On', '12.3 W')
+    >>> format_value(0.41234, "kWh", "sensor"), format_value(None, "V", "sensor")
+    ('0.412 kWh', '—')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        if type_ == "binary_sensor":
+            return "Yes" if value else "No"
+        return "On" if value else "Off"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%-d %b %Y, %H:%M")
+    if isinstance(value, tuple) and len(value) == 3:  # HSV
+        hue, saturation, brightness = value
+        return f"hue {hue}°, saturation {saturation}%, brightness {brightness}%"
+    if isinstance(value, float):
+        if unit == "kWh":
+            text = format_energy(value)
+            return text
+        if unit == "A":
+            return f"{value:.3f} A"
+        text = f"{value:.1f}"
+    else:
+        text = str(value)
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in {"%", "°C"} else f"{text} {unit}"
+
+
+@dataclass
+class FeatureView:
+    """One feature of a device (its state, a reading, a setting), as the device page shows it.
+
+    Read from the device model's ``device.features`` (:func:`kasacloud.web.devices.features_of`).
+    """
+
+    id: str
+    name: str
+    type: str
+    """``switch``, ``number``, ``choice``, ``action``, ``sensor`` or ``binary_sensor``."""
+    category: FeatureCategoryName
+    value: Any = None
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: list[str] = field(default_factory=list)
+    writable: bool = False
+    """Whether it can be set (the page offers a control for it)."""
+
+    @property
+    def value_text(self) -> str:
+        """The value with its unit."""
+        return format_value(self.value, self.unit, self.type)
+
+
+DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+"""Index 0 is Sunday, as the devices count."""
+
+
+def days_text(weekdays: tuple[bool, ...]) -> str:
+    """``"every day"``, ``"weekdays"``, ``"weekends"`` or ``"Mon, Wed, Fri"``.
+
+    >>> days_text((True,) * 7), days_text((False, True, False, True, False, True, False))
+    ('every day', 'Mon, Wed, Fri')
+    """
+    if all(weekdays):
+        return "every day"
+    if weekdays == (False, True, True, True, True, True, False):
+        return "weekdays"
+    if weekdays == (True, False, False, False, False, False, True):
+        return "weekends"
+    return ", ".join(n for n, on in zip(DAY_NAMES, weekdays, strict=False) if on) or "no day"
+
+
+def clock_text(minutes: int) -> str:
+    """Minutes after midnight as ``HH:MM``."""
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def duration_text(seconds: int) -> str:
+    """``"1 h 5 min"``, ``"4 min 10 s"``, ``"30 s"``.
+
+    >>> duration_text(3900), duration_text(250), duration_text(30)
+    ('1 h 5 min', '4 min 10 s', '30 s')
+    """
+    hours, rest = divmod(max(seconds, 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+@dataclass
+class RuleView:
+    """A schedule, countdown or away-mode rule, as the device page lists it."""
+
+    kind: str
+    """``schedule``, ``countdown`` or ``away``."""
+    id: str
+    name: str
+    enabled: bool
+    action_text: str
+    when_text: str
+    next_text: str | None = None
+    """"Next: Wed 3 Dec, 07:30" for a schedule or away mode; "Time left: 4 min 10 s" for a timer."""
+    turn_on: bool = True
+    start: str = "00:00"
+    end: str = "00:00"
+    weekdays: tuple[bool, ...] = (True,) * 7
+    delay_min: int = 1
+    time_option: str = "time"
+
+
+@dataclass
+class RuleGroup:
+    """The rules of one kind on a device (``supported`` False: the device has no such module)."""
+
+    kind: str
+    title: str
+    rules: list[RuleView] = field(default_factory=list)
+    supported: bool = True
+    error: str | None = None
+
+
+@dataclass
+class DeviceDetail:
+    """Everything the device page shows."""
+
+    view: DeviceView
+    features: list[FeatureView]
+    details: list[tuple[str, str]]
+    rule_groups: list[RuleGroup] = field(default_factory=list)
+    parent_id: str | None = None
+    parent_name: str | None = None
+    is_outlet: bool = False
+    can_reboot: bool = True
+    energy_today_kwh: float | None = None
+    energy_month_kwh: float | None = None
+    device_time: dt.datetime | None = None
+    watch_digest: str = ""
+    """The digest of the device the page watches (an outlet's page watches its strip)."""
+
+    @property
+    def primary(self) -> list[FeatureView]:
+        """The features shown first, with their controls."""
+        return [f for f in self.features if f.category == "primary"]
+
+    @property
+    def settings(self) -> list[FeatureView]:
+        """Configuration features (the LED, ...)."""
+        return [f for f in self.features if f.category == "config"]
+
+    @property
+    def readings(self) -> list[FeatureView]:
+        """Every feature with its value, for the table."""
+        return [f for f in self.features if f.category != "debug"]

@@ -158,25 +158,23 @@ class Feature:
             )
         return self._number(value, self.minimum, self.maximum, self.id)
 
-    def _number(self, value: Any, low: float | None, high: float | None, name: str) -> float | int:
+    def _number(
+        self, value: Any, low: float | None, high: float | None, part: str | None
+    ) -> float | int:
+        name = f"{part} of {self._where()}" if part else self._where()
         whole = self.step is None or float(self.step).is_integer()
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise E.InvalidArgumentError(
-                f"{name} of {self._where()} must be a number, got {value!r}"
-            )
+            raise E.InvalidArgumentError(f"{name} must be a number, got {value!r}")
         if whole and value != int(value):
-            raise E.InvalidArgumentError(
-                f"{name} of {self._where()} must be a whole number, got {value!r}"
-            )
+            raise E.InvalidArgumentError(f"{name} must be a whole number, got {value!r}")
         if (low is not None and value < low) or (high is not None and value > high):
             unit = f" {self.unit}" if self.unit and not self.parts else ""
             raise E.InvalidArgumentError(
-                f"{name} of {self._where()} must be between {_fmt(low)} and {_fmt(high)}{unit}, "
-                f"got {_fmt(value)}"
+                f"{name} must be between {_fmt(low)} and {_fmt(high)}{unit}, got {_fmt(value)}"
             )
         return int(value) if whole else float(value)
 

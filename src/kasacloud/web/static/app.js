@@ -58,7 +58,8 @@
     const button = form.querySelector("button.switch");
     if (button) button.setAttribute("aria-busy", "true");
     try {
-      const response = await fetch(form.action, {
+      // getAttribute: a field named "action" (a rule form's) shadows the form's own .action.
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
@@ -72,6 +73,8 @@
       if (data.html) replaceTile(data.html);
       if (!response.ok || data.error) {
         showMessage(data.error || "Something went wrong (HTTP " + response.status + ").", "error");
+      } else if (data.message) {
+        showMessage(data.message, "info");
       } else {
         clearMessages();
       }
@@ -110,10 +113,11 @@
     input.removeAttribute("aria-valuetext");
   });
 
-  // Live power: poll the device list, update power figures in place, and re-render a tile whose
-  // state changed elsewhere (a schedule, the Kasa app) unless the user is working inside it.
-  async function refreshTile(id) {
-    const response = await fetch("/devices/" + encodeURIComponent(id) + "/tile", {
+  // Live power: poll the device list, update power figures in place, and re-render a tile (or a
+  // device page's panel) whose state changed elsewhere (a schedule, the Kasa app) unless the user
+  // is working inside it. Each such element names the device it watches and where to refresh from.
+  async function refresh(element) {
+    const response = await fetch(element.dataset.refresh, {
       headers: { Accept: "text/html" },
       credentials: "same-origin",
     });
@@ -145,9 +149,11 @@
           for (const outlet of device.outlets || []) {
             if (outlet.power_text !== null) setPower(outlet.id, outlet.power_text);
           }
-          const tile = document.getElementById("device-" + device.id);
-          if (tile && tile.dataset.digest !== device.digest && !tile.contains(document.activeElement)) {
-            await refreshTile(device.id);
+          const watchers = document.querySelectorAll('[data-watch="' + CSS.escape(device.id) + '"]');
+          for (const element of watchers) {
+            if (element.dataset.digest !== device.digest && !element.contains(document.activeElement)) {
+              await refresh(element);
+            }
           }
         }
       }
