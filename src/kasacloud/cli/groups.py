@@ -2,7 +2,7 @@
 
 Groups (rooms) and scenes are kasacloud's own (the cloud's are not known); they live with the
 energy price in ``home.json`` in the config dir, one entry per account
-(:mod:`kasacloud.client.home`, which the dashboard shares). ``@NAME`` names a group wherever a
+(:mod:`kasacloud.client.home`, which the dashboard can share). ``@NAME`` names a group wherever a
 command takes several devices (``kasacloud on @living-room``).
 """
 
