@@ -2,8 +2,8 @@
 
 TP-Link's cloud has no API for the Kasa app's rooms and scenes that we know of, so kasacloud keeps
 its own, in one small JSON file (``home.json`` in the config dir), one entry per account: the
-groups, scenes and price of one account never show for another. The CLI and the dashboard share
-this module. Example::
+groups, scenes and price of one account never show for another. The CLI uses this module; the
+dashboard can share it. Example::
 
     store = HomeStore(config_dir / HOME_FILE)
     home = store.load(account_key(cloud.url, "me@example.com"))
