@@ -11,6 +11,7 @@ import sys
 BENCHMARKS: dict[str, str] = {
     "server": "benchmarks.server",
     "client": "benchmarks.client",
+    "scale": "benchmarks.scale",
 }
 
 

@@ -24,7 +24,7 @@ import functools
 import inspect
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -115,16 +115,22 @@ class _LoopThread:
 def _wrap(owner: KasaCloud, value: Any) -> Any:
     """Wrap what the async side hands out so that its coroutine methods block instead."""
     from kasacloud.client.devices.device import Device
+    from kasacloud.client.devices.feature import Feature
 
-    if isinstance(value, Device | Module):
+    if isinstance(value, Device | Module | Feature):
         return Blocking(owner, value)
     if isinstance(value, list):
         return [_wrap(owner, v) for v in value]
+    if isinstance(value, Mapping) and any(
+        isinstance(v, Device | Module | Feature) for v in value.values()
+    ):
+        # device.features, device.modules: the same keys, blocking views as values
+        return {k: _wrap(owner, v) for k, v in value.items()}
     return value
 
 
 class Blocking:
-    """A blocking view of an async object (a device, or one of its capabilities).
+    """A blocking view of an async object (a device, one of its modules, or a feature).
 
     Attribute reads pass through; coroutine methods become blocking methods with the same
     arguments; devices and capabilities they return are wrapped too. ``unwrap()`` gives the async

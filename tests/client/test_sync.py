@@ -63,3 +63,18 @@ def test_sync_mfa_callback(local_cloud: LocalCloud) -> None:
     with KasaCloud(url=local_cloud.url, mfa_callback=ask, terminal_id=str(uuid.uuid4())) as cloud:
         cloud.login("mfa@example.com", "demo")
         assert cloud.username == "mfa@example.com"
+
+
+def test_sync_features_and_modules_block_too(local_cloud: LocalCloud) -> None:
+    with KasaCloud(url=local_cloud.url, terminal_id=str(uuid.uuid4())) as cloud:
+        cloud.login(*DEMO)
+        kettle = cloud.device("Kettle", update=True)
+        state = kettle.features["state"]
+        assert isinstance(state, Blocking)
+        state.set_value(True)
+        kettle.update()
+        assert kettle.features["state"].value is True
+        state.set_value(False)
+        kettle.update()
+        assert kettle.is_on is False
+        assert all(isinstance(m, Blocking) for m in kettle.modules.values())

@@ -169,15 +169,13 @@ def test_demo_house_has_every_kind_and_is_documented() -> None:
         assert alias in text
 
 
-def test_building_a_thousand_devices_is_fast(clock: SimClock) -> None:
-    import time
-
+def test_a_thousand_devices_each_answer_as_themselves(clock: SimClock) -> None:
+    # (how fast this is, is measured by benchmarks/scale.py, not asserted here)
     house = _iot_demo_house()
     specs = [house[i % len(house)] for i in range(1000)]
-    started = time.perf_counter()
     for spec in specs:
-        device = build_device(
-            spec.profile, device_id=new_device_id(), alias=spec.alias, clock=clock
-        )
-        device.handle({"system": {"get_sysinfo": None}})
-    assert time.perf_counter() - started < 3.0  # about 0.4 s on a laptop; slack for CI
+        device_id = new_device_id()
+        device = build_device(spec.profile, device_id=device_id, alias=spec.alias, clock=clock)
+        info = device.handle({"system": {"get_sysinfo": None}})["system"]["get_sysinfo"]
+        assert info["deviceId"] == device_id
+        assert info["alias"] == spec.alias

@@ -69,7 +69,7 @@ def test_devices_are_grouped_by_kind_and_sorted_by_name():
         _device("Desk", "strip", outlets=[OutletView("d0", "A", True)]),
         _device("Aquarium", "plug", is_on=True),
         _device("Hall", "dimmer", is_on=True),
-        _device("Strip", "lightstrip", is_on=False),
+        _device("Strip", "light_strip", is_on=False),
     ]
     groups = group_devices(devices)
     assert [g.title for g in groups] == ["Lights", "Plugs", "Power strips", "Switches and dimmers"]

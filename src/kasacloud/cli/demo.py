@@ -212,7 +212,16 @@ def _banner(dirs: DemoDirs, cloud_url: str, dashboard_url: str | None, keep: boo
     is_flag=True,
     help="Keep the demo's config and data dirs at exit (they are printed at start).",
 )
-def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None, keep: bool) -> None:
+@click.option(
+    "--agent",
+    "with_agent",
+    is_flag=True,
+    help="Also run 'kasacloud agent': Prometheus metrics, and MQTT for Home Assistant through "
+    "a local Mosquitto when it is installed.",
+)
+def demo(
+    no_web: bool, port: int, web_port: int, data_dir: Path | None, keep: bool, with_agent: bool
+) -> None:
     """Run the local cloud with the demo house, the dashboard, and a signed-in CLI, until Ctrl-C.
 
     The demo uses config and data dirs of its own (printed at start, removed at exit unless
@@ -243,6 +252,11 @@ def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None, keep: bo
                 )
 
             anyio.run(sign_in)
+            if with_agent:
+                from kasacloud.agent.demo import demo_agent
+
+                agent_lines = stack.enter_context(demo_agent(dirs.config))  # the demo's own
+                click.echo("\n".join(["The agent (kasacloud agent) is running:", *agent_lines, ""]))
             with _dashboard(cloud.url, not no_web, web_port) as dashboard_url:
                 try:  # a signal may come as soon as the banner is out
                     click.echo(_banner(dirs, cloud.url, dashboard_url, keep))

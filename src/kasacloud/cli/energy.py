@@ -380,8 +380,9 @@ async def export(
 
     One record per meter and day: device_id, alias, outlet (a strip's outlet number, else empty),
     date, energy_kwh (and cost, with an energy price set). Without --from, the 30 days up to --to
-    (default today). Devices keep about a month of daily history: the result says which days it
-    has. DEVICE may be a name, an id or @GROUP.
+    (default today). Devices keep about a month of daily history; older days come from the energy
+    history 'kasacloud agent' records (if it runs): the result says which days it has. DEVICE may
+    be a name, an id or @GROUP.
     """
     span = DateRange.parse(start, end, today=dt.date.today())
     chosen_format = _format_for(fmt, path, current.as_json)
@@ -419,6 +420,8 @@ async def export(
                     for day in await meter.energy.get_daily(year, month):
                         if day.date in span:
                             records.append(_export_record(meter, day, price))
+    if span.start < dt.date.today() - dt.timedelta(days=DEVICE_DAYS_KEPT):
+        records = _with_history(records, span, meters, price)
     records.sort(key=lambda r: (r["date"], r["device_id"]))
     text = _render_export(chosen_format, span, records, skipped, price)
     for entry in skipped:
@@ -446,6 +449,30 @@ async def export(
             "skipped": skipped,
         },
     )
+
+
+DEVICE_DAYS_KEPT = 30
+"""Devices keep about this many days; older ones come from the agent's history, if any."""
+
+
+def _with_history(
+    records: list[dict[str, Any]],
+    span: DateRange,
+    meters: Sequence[Device],
+    price: EnergyPrice | None,
+) -> list[dict[str, Any]]:
+    """Add the days ``kasacloud agent`` recorded that the devices no longer keep."""
+    from kasacloud.agent.history import history_records
+
+    have = {(r["device_id"], r["date"]) for r in records}
+    recorded = history_records(span.start, span.end, [m.device_id for m in meters])
+    added = [r for r in recorded if (r["device_id"], r["date"]) not in have]
+    if price is not None:  # priced as the devices' own records are
+        for record in added:
+            kwh = record["energy_kwh"]
+            if isinstance(kwh, int | float):
+                record["cost"] = price.cost(float(kwh))
+    return records + added
 
 
 def _count(n: int, noun: str) -> str:

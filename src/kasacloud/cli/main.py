@@ -10,6 +10,7 @@ import click
 from kasacloud import __version__
 from kasacloud.cli import output
 from kasacloud.cli.adopt import adopt
+from kasacloud.cli.agent import agent
 from kasacloud.cli.commands import COMMANDS
 from kasacloud.cli.errors import CliError, from_click
 from kasacloud.cli.runner import global_options
@@ -99,6 +100,7 @@ cli.add_command(serve)
 cli.add_command(simulate)
 cli.add_command(adopt)
 cli.add_command(web)
+cli.add_command(agent)
 
 
 def main() -> None:

@@ -92,6 +92,11 @@ class EnergyMonth:
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
+def energy_kwh(entry: Mapping[str, Any]) -> float:
+    """The kWh of one ``day_list``/``month_list`` entry (``energy`` kWh or ``energy_wh``)."""
+    return _num(entry, "energy", "energy_wh") or 0.0
+
+
 def days_from_raw(raw: Mapping[str, Any]) -> list[EnergyDay]:
     """Normalize a ``get_daystat`` answer (``day_list``), sorted by date."""
     out = []

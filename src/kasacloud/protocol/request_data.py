@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-_COMPACT = (",", ":")
+from kasacloud import _json
 
 
 class RequestDataError(ValueError):
@@ -21,7 +21,7 @@ class RequestDataError(ValueError):
 def encode(data: Mapping[str, Any], *, as_string: bool = True) -> str | dict[str, Any]:
     """Encode a device command (or answer) for the envelope: a JSON string, or the object itself."""
     if as_string:
-        return json.dumps(data, separators=_COMPACT)
+        return _json.dumps_str(data)
     return dict(data)
 
 
@@ -35,7 +35,7 @@ def decode(value: object) -> tuple[dict[str, Any], bool]:
         return dict(value), False
     if isinstance(value, str | bytes):
         try:
-            parsed = json.loads(value)
+            parsed = _json.loads(value)
         except json.JSONDecodeError as exc:
             raise RequestDataError(f"not valid JSON: {exc.msg} at position {exc.pos}") from None
         except UnicodeDecodeError:

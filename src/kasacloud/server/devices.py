@@ -39,6 +39,19 @@ class HostedDevice(Protocol):
         """JSON-serializable persistent state."""
 
 
+def answers_at_once(device: object) -> bool:
+    """Whether ``device`` answers from memory, synchronously, through ``handle(request)``.
+
+    A device opts in with a class attribute ``answers_at_once = True`` and a ``handle`` method,
+    the synchronous twin of ``passthrough`` (a simulated device). The server then calls
+    ``handle`` directly, without the per-call timeout a device on the network needs: a timeout
+    cannot interrupt synchronous code, and setting one up costs more than a simulated answer.
+    """
+    return getattr(type(device), "answers_at_once", False) is True and callable(
+        getattr(device, "handle", None)
+    )
+
+
 @runtime_checkable
 class CloudBoundDevice(Protocol):
     """Optional beside :class:`HostedDevice`: a device that reports the server's binding of it.

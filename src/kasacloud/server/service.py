@@ -8,12 +8,14 @@ starts, and is then used from the server's event loop only.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from kasacloud.server.accounts import Accounts, MfaOutbox
+from kasacloud.server.accounts import Account, Accounts, MfaOutbox
 from kasacloud.server.config import ServerConfig
 from kasacloud.server.devices import DeviceKit, default_kit
 from kasacloud.server.ratelimit import RateLimiter
@@ -109,20 +111,27 @@ class CloudService:
 
     def _apply_seed(self, seed: Seed) -> None:
         default = self.config.default_region
-        made = []
         for spec in seed.accounts:
-            region = spec.region or default
-            self._check_region(region, spec.email)
-            made.append(
-                self.accounts.make(
-                    spec.email,
-                    spec.password,
-                    region=region,
-                    nickname=spec.nickname,
-                    country_code=spec.country_code,
-                    mfa=spec.mfa,
-                )
+            self._check_region(spec.region or default, spec.email)
+
+        def make(spec: SeedAccount) -> Account:
+            return self.accounts.make(
+                spec.email,
+                spec.password,
+                region=spec.region or default,
+                nickname=spec.nickname,
+                country_code=spec.country_code,
+                mfa=spec.mfa,
             )
+
+        # Password hashing (scrypt) is most of the cost of a seed of many accounts, and it
+        # releases the GIL: hash on every core.
+        workers = min(len(seed.accounts), os.cpu_count() or 1, 8)
+        if workers > 1:
+            with ThreadPoolExecutor(workers, thread_name_prefix="kasacloud-seed") as pool:
+                made = list(pool.map(make, seed.accounts))
+        else:
+            made = [make(spec) for spec in seed.accounts]
         self.accounts.add_all(made)
         specs: list[DeviceSpec] = []
         for account, spec in zip(made, seed.accounts, strict=True):

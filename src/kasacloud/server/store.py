@@ -7,7 +7,6 @@ synchronous and thread-safe; the server runs them in a worker thread, off the ev
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -16,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kasacloud import _json
 
 SCHEMA_VERSION = 1
 
@@ -96,6 +97,16 @@ class DeviceRow:
     online: bool
     snapshot: dict[str, Any] | None
     write_seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    """A device's alias and state to store, with the sequence number of the write."""
+
+    device_id: str
+    alias: str
+    snapshot: dict[str, Any]
+    write_seq: int
 
 
 class Store:
@@ -235,7 +246,7 @@ class Store:
                 r[4],
                 r[5],
                 bool(r[6]),
-                json.loads(r[7]) if r[7] else None,
+                _json.loads(r[7]) if r[7] else None,
                 r[8],
             )
             for r in rows
@@ -255,7 +266,7 @@ class Store:
                         d.alias,
                         d.region,
                         int(d.online),
-                        json.dumps(d.snapshot) if d.snapshot is not None else None,
+                        _json.dumps_str(d.snapshot) if d.snapshot is not None else None,
                         d.write_seq,
                     )
                     for d in devices
@@ -266,11 +277,21 @@ class Store:
         self, device_id: str, alias: str, snapshot: dict[str, Any], write_seq: int
     ) -> None:
         """Store a device's alias and state, unless a newer write (higher seq) is already there."""
+        self.save_device_states([DeviceState(device_id, alias, snapshot, write_seq)])
+
+    def save_device_states(self, states: Sequence[DeviceState]) -> None:
+        """Store several devices' states in one transaction (one wait for the disk for all).
+
+        Each is skipped where a newer write (higher seq) is already stored.
+        """
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE devices SET alias = ?, snapshot = ?, write_seq = ?"
                 " WHERE device_id = ? AND write_seq < ?",
-                (alias, json.dumps(snapshot), write_seq, device_id, write_seq),
+                [
+                    (s.alias, _json.dumps_str(s.snapshot), s.write_seq, s.device_id, s.write_seq)
+                    for s in states
+                ],
             )
 
     def set_owner(self, device_id: str, owner: str | None) -> None:

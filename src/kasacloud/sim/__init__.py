@@ -40,10 +40,13 @@ def build_any(
     clock: SimClock,
     state: dict[str, Any] | None = None,
     region: str | None = None,
+    lazy: bool = False,
 ) -> SimulatedDevice | SmartDevice:
     """Build an IOT or a SMART device from a profile name or file (told apart by content).
 
-    Built-in IOT profile names win over SMART ones of the same short name.
+    Built-in IOT profile names win over SMART ones of the same short name. ``lazy``: an IOT
+    device builds its capabilities on first use (see :func:`build_device`); SMART devices are
+    built at once.
 
     Raises:
         KeyError: no profile of that name; ValueError, OSError: a file that cannot be used.
@@ -69,6 +72,7 @@ def build_any(
         clock=clock,
         state=state,
         region=region,
+        lazy=lazy,
     )
 
 

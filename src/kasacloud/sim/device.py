@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from kasacloud.protocol import errors
@@ -51,6 +52,9 @@ class SimulatedDevice:
     Use :func:`kasacloud.sim.build_device` to make one.
     """
 
+    answers_at_once: Final = True
+    """It answers from memory through :meth:`handle`: a server needs no timeout around it."""
+
     def __init__(
         self,
         profile: Profile,
@@ -61,10 +65,13 @@ class SimulatedDevice:
         owner: str | None = None,
         region: str | None = None,
         cloud_server: str | None = None,
+        lazy: bool = False,
     ) -> None:
         self.profile = profile
         self.device_id = device_id
-        self.clock = clock
+        self.clock: SimClock | _FrozenClock = clock
+        """What the device's capabilities read the time from."""
+        self._live_clock = clock
         self.region = region
         self.owner = owner
         self.cloud_server = cloud_server or DEFAULT_CLOUD_SERVER
@@ -78,9 +85,9 @@ class SimulatedDevice:
         self.mac = mac_for(
             device_id, str(profile.sysinfo.get("mac", profile.sysinfo.get("mic_mac", "")))
         )
-        self.hw_id = stable_hex("hwId", profile.model, profile.hw_ver)
-        self.oem_id = stable_hex("oemId", profile.model)
-        self.fw_id = stable_hex("fwId", profile.model, profile.sw_ver)
+        self.hw_id, self.oem_id, self.fw_id = _model_ids(
+            profile.model, profile.hw_ver, profile.sw_ver
+        )
         self._lock = threading.RLock()
         self._revision = 0
         self._online = True
@@ -89,22 +96,124 @@ class SimulatedDevice:
         now_s = clock.now()
         self._caught_up_s = now_s
         self._created_s = now_s
+        """When the device came to be: its capabilities start from this instant."""
         self.child_ids: list[str] = [child_id(device_id, i) for i in range(profile.outlet_count)]
-        self.power: PowerControl | None = None
-        self.capabilities: dict[str, Capability] = {}
-        for key in profile.capabilities:
-            self.capabilities[key] = CAPABILITY_CLASSES[key](self)
-        self.has_emeter = "emeter" in self.capabilities
-        self.meters: dict[int | None, Meter] = {target: Meter() for target in self.targets()}
+        self.has_emeter = "emeter" in profile.capabilities
+        # The body (capabilities, meters, routes) is what costs time and memory; a lazy device
+        # builds it on first use, as it would have been at ``_created_s`` (see _build_body).
+        self._body_built = False
+        self._pending_state: Mapping[str, Any] | None = None
+        self._pending_history = False
+        self._binding_told = False
+        self._power: PowerControl | None = None
+        self._capabilities: dict[str, Capability] = {}
+        self._meters: dict[int | None, Meter] = {}
         self._routes: dict[str, dict[str, Handler]] = {}
-        for capability in self.capabilities.values():
-            for module, methods in capability.routes().items():
-                self._routes.setdefault(module, {}).update(methods)
-        self._timed = [
-            c
-            for c in self.capabilities.values()
-            if type(c).next_event_s is not Capability.next_event_s
-        ]
+        self._timed: list[Capability] = []
+        self._rules: list[RulesCapability] = []
+        self._rules_by_priority: list[RulesCapability] = []
+        self._day_cache: tuple[tzinfo, float, date, float] | None = None
+        if not lazy:
+            self._ensure_body()
+
+    # -- the body, built on first use ------------------------------------------------------
+
+    @property
+    def capabilities(self) -> dict[str, Capability]:
+        """The device's capabilities, by key (building the body if it is not yet)."""
+        self._ensure_body()
+        return self._capabilities
+
+    @property
+    def meters(self) -> dict[int | None, Meter]:
+        """What each load counted (building the body if it is not yet)."""
+        self._ensure_body()
+        return self._meters
+
+    @meters.setter
+    def meters(self, value: dict[int | None, Meter]) -> None:
+        self._ensure_body()
+        self._meters = value
+
+    @property
+    def power(self) -> PowerControl | None:
+        """The capability that switches the load (set by that capability)."""
+        self._ensure_body()
+        return self._power
+
+    @power.setter
+    def power(self, value: PowerControl | None) -> None:
+        self._power = value
+
+    @property
+    def is_built(self) -> bool:
+        """Whether the body (capabilities, meters) exists yet; a lazy device builds it on use."""
+        return self._body_built
+
+    def _ensure_body(self) -> None:
+        if self._body_built:
+            return
+        with self._lock:
+            if not self._body_built:
+                self._build_body()
+
+    def _build_body(self) -> None:
+        # Marked first: capabilities reach back into the device while they are constructed.
+        self._body_built = True
+        # Capabilities read the clock when constructed: they see the instant the device came
+        # to be, so a device built late answers as one built then and idle since.
+        self.clock = _FrozenClock(self._created_s)
+        try:
+            for key in self.profile.capabilities:
+                self._capabilities[key] = CAPABILITY_CLASSES[key](self)
+            self._meters = {target: Meter() for target in self.targets()}
+            for capability in self._capabilities.values():
+                for module, methods in capability.routes().items():
+                    self._routes.setdefault(module, {}).update(methods)
+            self._timed = [
+                c
+                for c in self._capabilities.values()
+                if type(c).next_event_s is not Capability.next_event_s
+            ]
+            self._contributors = [
+                c
+                for c in self._capabilities.values()
+                if type(c).contribute_sysinfo is not Capability.contribute_sysinfo
+            ]
+            self._rules = [c for c in self._capabilities.values() if isinstance(c, RulesCapability)]
+            by_kind = {table.kind: table for table in self._rules}
+            self._rules_by_priority = [  # what active_mode reports first
+                by_kind[kind]
+                for kind in ("count_down", "anti_theft", "schedule")
+                if kind in by_kind
+            ]
+            state, self._pending_state = self._pending_state, None
+            if state is not None:
+                self._restore_body(state)
+            if self._pending_history:
+                self._pending_history = False
+                self._synthesize_history_at(self._created_s)
+            if self._binding_told:
+                cloud = self._capabilities.get("cloud")
+                if isinstance(cloud, CloudCapability):
+                    cloud.set_binding(self.owner, self.cloud_server)
+        finally:
+            self.clock = self._live_clock
+
+    def _prepare(self, state: Mapping[str, Any] | None, alias: str | None) -> None:
+        """What :func:`build_device` does before the body: light state now, the rest pending."""
+        if state is not None:
+            self._restore_light(state)
+            if alias is not None:
+                self.alias = alias
+            fresh = "meters" not in state
+            if fresh and "created_s" in state:
+                self._created_s = float(state["created_s"])
+            if not fresh or "capabilities" in state:
+                self._pending_state = state
+            self._pending_history = fresh
+        else:
+            self._pending_history = True
 
     # -- HostedDevice ----------------------------------------------------------------------
 
@@ -127,7 +236,7 @@ class SimulatedDevice:
         """False while unplugged (``set_online(False)``) or rebooting."""
         if not self._online:
             return False
-        now_s = self.clock.now()
+        now_s = self._live_clock.now()
         return not self._offline_from_s <= now_s < self._offline_until_s
 
     def set_cloud_binding(self, username: str | None, server: str) -> None:
@@ -136,11 +245,15 @@ class SimulatedDevice:
         The server calls this (``CloudBoundDevice``); ``cnCloud.get_info`` then reports it. The
         server owns bindings, so this does not count as a change of the device's own state.
         """
-        self.owner = username
-        self.cloud_server = server or DEFAULT_CLOUD_SERVER
-        cloud = self.capabilities.get("cloud")
-        if isinstance(cloud, CloudCapability):
-            cloud.set_binding(username, self.cloud_server)
+        with self._lock:
+            self.owner = username
+            self.cloud_server = server or DEFAULT_CLOUD_SERVER
+            if not self._body_built:
+                self._binding_told = True  # applied once the body exists
+                return
+            cloud = self._capabilities.get("cloud")
+            if isinstance(cloud, CloudCapability):
+                cloud.set_binding(username, self.cloud_server)
 
     def set_online(self, online: bool) -> None:
         """Plug in or unplug (the server's seeded-offline devices). Not part of the snapshot."""
@@ -168,6 +281,7 @@ class SimulatedDevice:
         request at outlets of a strip.
         """
         with self._lock:
+            self._ensure_body()
             now_s = self.clock.now()
             self.catch_up(now_s)
             answer: dict[str, Any] = {}
@@ -280,8 +394,14 @@ class SimulatedDevice:
             return self.profile.outlet_power_w[child] * scale
         return self.profile.power_w * scale
 
+    def sysinfo_contributors(self) -> list[Capability]:
+        """The capabilities that write part of ``get_sysinfo``, in profile order."""
+        self._ensure_body()
+        return self._contributors
+
     def _rule_tables(self) -> list[RulesCapability]:
-        return [c for c in self.capabilities.values() if isinstance(c, RulesCapability)]
+        self._ensure_body()
+        return self._rules
 
     def next_action(self, child: int | None, now_s: float) -> JsonDict:
         """Sysinfo's ``next_action``: the first planned rule action (``{"type": -1}``: none)."""
@@ -303,11 +423,10 @@ class SimulatedDevice:
 
     def active_mode(self, now_s: float) -> str:
         """Sysinfo's ``active_mode``: a running countdown wins, then away mode, then schedules."""
-        tables = {table.kind: table for table in self._rule_tables()}
-        for kind in ("count_down", "anti_theft", "schedule"):
-            table = tables.get(kind)
-            if table is not None and table.has_active_rules():
-                return kind
+        self._ensure_body()
+        for table in self._rules_by_priority:
+            if table.has_active_rules():
+                return table.kind
         return "none"
 
     def reboot(self, delay_s: float, now_s: float) -> None:
@@ -318,6 +437,7 @@ class SimulatedDevice:
     def catch_up(self, now_s: float) -> None:
         """Live through the time since the last access: fire due rules, count energy."""
         with self._lock:
+            self._ensure_body()
             t_s = self._caught_up_s
             if now_s <= t_s:
                 return
@@ -353,8 +473,7 @@ class SimulatedDevice:
         t_s = start_s
         # One step per local day, so that a month-long jump is about thirty steps.
         while t_s < end_s:
-            day = datetime.fromtimestamp(t_s, tz).date()
-            midnight_s = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+            day, midnight_s = self._local_day(t_s, tz)
             step_end_s = min(end_s, midnight_s)
             span_s = step_end_s - t_s
             for target, meter in loads:
@@ -367,10 +486,26 @@ class SimulatedDevice:
                     meter.total_wh += wh
             t_s = step_end_s
 
+    def _local_day(self, t_s: float, tz: tzinfo) -> tuple[date, float]:
+        """The local day of ``t_s`` and the instant it ends (the last answer is kept: most
+        calls of a device fall on the same day)."""  # noqa: D205, D209
+        cached = self._day_cache
+        if cached is not None and cached[0] is tz and cached[1] <= t_s < cached[3]:
+            return cached[2], cached[3]
+        day = datetime.fromtimestamp(t_s, tz).date()
+        start_s = datetime.combine(day, time(0), tzinfo=tz).timestamp()
+        end_s = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+        if start_s <= t_s < end_s:  # not across a DST gap: safe to reuse
+            self._day_cache = (tz, start_s, day, end_s)
+        return day, end_s
+
     def synthesize_history(self) -> None:
         """Give every load plausible past use (first build only; deterministic from ids)."""
-        now_s = self.clock.now()
-        for target, meter in self.meters.items():
+        self._ensure_body()
+        self._synthesize_history_at(self.clock.now())
+
+    def _synthesize_history_at(self, now_s: float) -> None:
+        for target, meter in self._meters.items():
             seed = self.device_id if target is None else self.child_ids[target]
             power_w = self.nominal_power_w(target) if self.has_emeter else 0.0
             if self.profile.is_light:
@@ -378,8 +513,24 @@ class SimulatedDevice:
             meter.synthesize(seed=seed, power_w=power_w, now_s=now_s, tz=self.tz)
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything that must survive a restart, as small JSON-ready data."""
+        """Everything that must survive a restart, as small JSON-ready data.
+
+        A device whose body was never built (nothing asked it anything) has nothing of its own
+        to save yet: its snapshot says when it came to be, and the body is rebuilt from that.
+        """
         with self._lock:
+            if not self._body_built and self._pending_state is None:
+                return {
+                    "v": SNAPSHOT_VERSION,
+                    "model": self.profile.model,
+                    "alias": self.alias,
+                    "led_off": self.led_off,
+                    "timezone_index": self.timezone_index,
+                    "time_offset_s": self.time_offset_s,
+                    "caught_up_s": self._caught_up_s,
+                    "reboot": [self._offline_from_s, self._offline_until_s],
+                    "created_s": self._created_s,
+                }
             self.catch_up(self.clock.now())
             return {
                 "v": SNAPSHOT_VERSION,
@@ -391,30 +542,59 @@ class SimulatedDevice:
                 "caught_up_s": self._caught_up_s,
                 "reboot": [self._offline_from_s, self._offline_until_s],
                 "meters": {
-                    "main" if t is None else str(t): m.snapshot() for t, m in self.meters.items()
+                    "main" if t is None else str(t): m.snapshot() for t, m in self._meters.items()
                 },
-                "capabilities": {k: c.snapshot() for k, c in self.capabilities.items()},
+                "capabilities": {k: c.snapshot() for k, c in self._capabilities.items()},
             }
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Load a :meth:`snapshot` (the device then catches up from the snapshot's time)."""
         with self._lock:
-            self.alias = str(state.get("alias", self.alias))
-            self.led_off = int(state.get("led_off", self.led_off))
-            self.timezone_index = int(state.get("timezone_index", self.timezone_index))
-            self.time_offset_s = float(state.get("time_offset_s", 0.0))
-            self._caught_up_s = float(state.get("caught_up_s", self._caught_up_s))
-            reboot = state.get("reboot") or [0.0, 0.0]
-            self._offline_from_s, self._offline_until_s = float(reboot[0]), float(reboot[1])
-            meters = state.get("meters", {})
-            for target in self.meters:
-                saved = meters.get("main" if target is None else str(target))
-                if saved is not None:
-                    self.meters[target] = Meter.restore(saved)
-            for key, capability in self.capabilities.items():
-                saved_state = state.get("capabilities", {}).get(key)
-                if saved_state is not None:
-                    capability.restore(saved_state)
+            self._ensure_body()
+            self._restore_light(state)
+            self._restore_body(state)
+
+    def _restore_light(self, state: Mapping[str, Any]) -> None:
+        self.alias = str(state.get("alias", self.alias))
+        self.led_off = int(state.get("led_off", self.led_off))
+        self.timezone_index = int(state.get("timezone_index", self.timezone_index))
+        self.time_offset_s = float(state.get("time_offset_s", 0.0))
+        self._caught_up_s = float(state.get("caught_up_s", self._caught_up_s))
+        reboot = state.get("reboot") or [0.0, 0.0]
+        self._offline_from_s, self._offline_until_s = float(reboot[0]), float(reboot[1])
+
+    def _restore_body(self, state: Mapping[str, Any]) -> None:
+        meters = state.get("meters", {})
+        for target in self._meters:
+            saved = meters.get("main" if target is None else str(target))
+            if saved is not None:
+                self._meters[target] = Meter.restore(saved)
+        for key, capability in self._capabilities.items():
+            saved_state = state.get("capabilities", {}).get(key)
+            if saved_state is not None:
+                capability.restore(saved_state)
+
+
+class _FrozenClock:
+    """A clock stopped at one instant: what a lazily built body sees while it is made."""
+
+    __slots__ = ("_now_s",)
+
+    def __init__(self, now_s: float) -> None:
+        self._now_s = now_s
+
+    def now(self) -> float:
+        return self._now_s
+
+
+@functools.cache
+def _model_ids(model: str, hw_ver: str, sw_ver: str) -> tuple[str, str, str]:
+    """(hwId, oemId, fwId) of a model: the same for every device of it, so computed once."""
+    return (
+        stable_hex("hwId", model, hw_ver),
+        stable_hex("oemId", model),
+        stable_hex("fwId", model, sw_ver),
+    )
 
 
 def build_device(
@@ -427,6 +607,7 @@ def build_device(
     region: str | None = None,
     owner: str | None = None,
     cloud_server: str | None = None,
+    lazy: bool = False,
 ) -> SimulatedDevice:
     """Build a simulated device.
 
@@ -436,7 +617,9 @@ def build_device(
     starts fresh, with synthesized energy history. ``owner``: the account's e-mail, reported by
     ``cnCloud.get_info`` (None: bound to no account, ``binded`` 0). ``region``: the server's
     region of the device, kept for the server. ``cloud_server``: the host ``cnCloud.get_info``
-    reports.
+    reports. ``lazy``: build capabilities, meters and history on first use instead of now; the
+    device answers exactly as an eager one built now would (a server of 100,000 devices starts
+    in seconds and holds only what was used).
 
     >>> from kasacloud.sim import SimClock, build_device, new_device_id
     >>> plug = build_device("HS110(US)_1.0", device_id=new_device_id(), alias="Kettle",
@@ -456,13 +639,9 @@ def build_device(
         owner=owner,
         region=region,
         cloud_server=cloud_server,
+        lazy=True,
     )
-    if state is not None:
-        device.restore(state)
-        if alias is not None:
-            device.alias = alias
-        if "meters" not in state:
-            device.synthesize_history()
-    else:
-        device.synthesize_history()
+    device._prepare(state, alias)
+    if not lazy:
+        device._ensure_body()
     return device

@@ -21,7 +21,15 @@ def sim_kit() -> DeviceKit:
         region: str | None,
     ) -> HostedDevice:
         device: HostedDevice = sim.build_any(
-            profile, device_id=device_id, alias=alias, clock=clock, state=state, region=region
+            profile,
+            device_id=device_id,
+            alias=alias,
+            clock=clock,
+            state=state,
+            region=region,
+            # Built on first use: a server of 100,000 devices starts in seconds, and holds in
+            # memory only the devices somebody asked something.
+            lazy=True,
         )
         return device
 

@@ -90,14 +90,6 @@ async def close_client(client: KasaCloud) -> None:
 # -- reading devices -----------------------------------------------------------------------------
 
 
-_KINDS = {"wall_switch": "switch", "light_strip": "lightstrip"}
-
-
-def _kind(device: Device) -> str:
-    kind = str(getattr(device, "kind", "device"))
-    return _KINDS.get(kind, kind)
-
-
 def _cache(session: WebSession) -> dict[str, Device]:
     return session.devices
 
@@ -138,7 +130,7 @@ def _view(device: Device, error: Exception | None = None) -> DeviceView:
         id=seen.id,
         name=seen.name,
         model=seen.model,
-        kind=_KINDS.get(seen.kind, seen.kind),
+        kind=seen.kind,
         online=seen.online,
         parent_id=seen.parent[0] if seen.parent else None,
     )

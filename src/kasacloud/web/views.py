@@ -15,20 +15,20 @@ from typing import Any
 
 KIND_LABELS = {
     "bulb": "Bulb",
-    "lightstrip": "Light strip",
+    "light_strip": "Light strip",
     "plug": "Plug",
     "strip": "Power strip",
-    "switch": "Wall switch",
+    "wall_switch": "Wall switch",
     "dimmer": "Dimmer",
     "device": "Device",
 }
 
 # Groups in the order the dashboard shows them: lights first, as the Kasa app does.
 GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
-    ("lights", "Lights", frozenset({"bulb", "lightstrip"})),
+    ("lights", "Lights", frozenset({"bulb", "light_strip"})),
     ("plugs", "Plugs", frozenset({"plug"})),
     ("strips", "Power strips", frozenset({"strip"})),
-    ("switches", "Switches and dimmers", frozenset({"switch", "dimmer"})),
+    ("switches", "Switches and dimmers", frozenset({"wall_switch", "dimmer"})),
     ("other", "Other devices", frozenset({"device"})),
 )
 

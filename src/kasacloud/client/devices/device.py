@@ -92,17 +92,23 @@ class Device:
         self._online = entry.get("status") == 1 and sysinfo is not None
         self.modules: ModuleMapping = ModuleMapping({})
         """The device's capabilities, by name (keys on :class:`Module`)."""
-        self.features: dict[str, Feature] = {}
-        """What the device reads and controls, by stable id (see :mod:`~.feature`)."""
+        self._features: dict[str, Feature] | None = None
         self._build()
 
     def _build(self) -> None:
-        """(Re)build the modules and features from what sysinfo says the device has."""
+        """(Re)build the modules from what sysinfo says the device has; features follow."""
         self.modules = ModuleMapping({m.key: m for m in self._build_modules()})
-        features: dict[str, Feature] = {}
-        for feature in [*self._own_features(), *self._module_features()]:
-            features.setdefault(feature.id, feature)
-        self.features = features
+        self._features = None
+
+    @property
+    def features(self) -> dict[str, Feature]:
+        """What the device reads and controls, by stable id (see :mod:`~.feature`)."""
+        if self._features is None:  # described on first use: a listing of thousands needs none
+            features: dict[str, Feature] = {}
+            for feature in [*self._own_features(), *self._module_features()]:
+                features.setdefault(feature.id, feature)
+            self._features = features
+        return self._features
 
     def _build_modules(self) -> list[Module]:
         return iot_modules(self)

@@ -74,7 +74,7 @@ class SystemCapability(Capability):
             info["next_action"] = device.next_action(None, call.now_s)
         if "active_mode" in info:
             info["active_mode"] = device.active_mode(call.now_s)
-        for capability in device.capabilities.values():
+        for capability in device.sysinfo_contributors():
             if capability is not self:
                 capability.contribute_sysinfo(info, call.now_s)
         return info

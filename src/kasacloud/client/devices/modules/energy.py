@@ -15,6 +15,7 @@ from kasacloud.client.energy import (
     EnergyMonth,
     EnergyReading,
     days_from_raw,
+    energy_kwh,
     months_from_raw,
     sum_days,
     sum_months,
@@ -71,6 +72,14 @@ def _energy_features(module: Energy, *, electrical: bool) -> list[Feature]:
     return features
 
 
+def _energy_of(entries: object, wanted: dict[str, int]) -> float:
+    """The kWh of the one ``day_list``/``month_list`` entry matching ``wanted`` (0: none)."""
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and all(entry.get(k) == v for k, v in wanted.items()):
+            return energy_kwh(entry)
+    return 0.0
+
+
 class Energy(Module):
     """Energy metering (``emeter``, or ``smartlife.iot.common.emeter`` on bulbs).
 
@@ -111,14 +120,11 @@ class Energy(Module):
         if method == C.GET_REALTIME:
             self.realtime = EnergyReading.from_raw(result)
         elif method == C.GET_DAYSTAT:
-            days = days_from_raw(result)
-            self.today_kwh = next((d.energy_kwh for d in days if d.date == today), 0.0)
+            wanted = {"year": today.year, "month": today.month, "day": today.day}
+            self.today_kwh = _energy_of(result.get("day_list"), wanted)
         elif method == C.GET_MONTHSTAT:
-            months = months_from_raw(result)
-            self.month_kwh = next(
-                (m.energy_kwh for m in months if (m.year, m.month) == (today.year, today.month)),
-                0.0,
-            )
+            wanted = {"year": today.year, "month": today.month}
+            self.month_kwh = _energy_of(result.get("month_list"), wanted)
 
     def features(self) -> list[Feature]:
         """``current_power``, ``today_energy``, ``month_energy``; plugs add the electrical ones."""
