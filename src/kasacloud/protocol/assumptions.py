@@ -183,3 +183,9 @@ ACCOUNT_STATUS_URL_IS_ASKED_REGION: Final = True
 it reveals nothing about which e-mails have accounts or where they live. The home region comes
 from login itself: a right password on another region's host answers -20212 with the home URL;
 a wrong one answers -20601 there as anywhere."""
+# --- Rules ---------------------------------------------------------------------------------------
+
+COUNTDOWN_REMAIN_KEY: Final = "remain"
+"""The key of a countdown rule's seconds left in ``count_down.get_rules``. Not in our captures
+(none has a running countdown); third-party docs of IOT plugs show ``remain`` beside ``delay``.
+The simulated devices report it; the CLI shows it as the time left when a device does."""
