@@ -4,7 +4,9 @@
     python3 dev.py demo     # the local cloud with simulated devices, the dashboard and the CLI
     python3 dev.py test     # lint, type check and the whole test suite
     python3 dev.py bench    # the benchmarks, each against a baseline measured in the same run
+    python3 dev.py fuzz     # the wire fuzz suite, long: 20x CI's examples (KASACLOUD_FUZZ_SCALE)
     python3 dev.py shell    # a shell inside the virtualenv
+    python3 dev.py kasacloud ARGS...   # the kasacloud command of the virtualenv
 
 Only Python 3.11+ and pip are needed: everything else is installed into `.venv` on first use, and
 again whenever pyproject.toml changes.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -44,9 +47,41 @@ def ensure_venv() -> None:
 
 
 def run(*args: str) -> int:
-    """Run a command from the virtualenv, returning its exit code."""
+    """Run a command from the virtualenv, returning its exit code (128 + N if signal N ended it).
+
+    Ctrl-C reaches the command from the terminal (it is in the same process group), so dev.py
+    itself only notes it and waits for the command to finish its own clean-up: no traceback of
+    dev.py's, and exit 130 (or the command's 0). A SIGTERM or SIGHUP sent to dev.py alone is
+    passed on.
+    """
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run(list(args), cwd=ROOT, env=env).returncode
+    proc = subprocess.Popen(list(args), cwd=ROOT, env=env)
+
+    interrupted: list[bool] = []
+
+    def forward(signum: int, frame: object) -> None:
+        del frame
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    def note_interrupt(signum: int, frame: object) -> None:
+        del signum, frame
+        interrupted.append(True)  # the command got the same Ctrl-C from the terminal
+
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, note_interrupt)}
+    for name in ("SIGTERM", "SIGHUP"):
+        if (number := getattr(signal, name, None)) is not None:
+            previous[number] = signal.signal(number, forward)
+    try:
+        code = proc.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    code = 128 - code if code < 0 else code
+    if interrupted and code not in (0, 130):  # pytest says 2 for Ctrl-C: one code for it
+        print("dev.py: interrupted.", file=sys.stderr)
+        return 130
+    return code
 
 
 def main(argv: list[str]) -> int:
@@ -69,15 +104,26 @@ def main(argv: list[str]) -> int:
                 print(f"dev.py: {' '.join(step[1:4])} failed", file=sys.stderr)
                 return code
         return run(py, "-m", "pytest", *rest)
+    if job == "fuzz":
+        # CI runs tests/fuzz at scale 1 within the normal suite; this is the long run.
+        os.environ.setdefault("KASACLOUD_FUZZ_SCALE", "20")
+        return run(py, "-m", "pytest", "-p", "no:cacheprovider", "--timeout=0", "tests/fuzz", *rest)
     if job == "bench":
         return run(py, "-m", "benchmarks", *rest)
     if job == "shell":
         return run(os.environ.get("SHELL", "/bin/sh"), *rest)
     if job == "kasacloud":
         return run(py, "-m", "kasacloud", *rest)
-    print(f"dev.py: unknown job {job!r}; try: demo, test, bench, shell", file=sys.stderr)
+    print(
+        f"dev.py: unknown job {job!r}; try: demo, test, fuzz, bench, shell, kasacloud",
+        file=sys.stderr,
+    )
     return 2
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # Ctrl-C while .venv is being made: no traceback
+        print("dev.py: interrupted.", file=sys.stderr)
+        sys.exit(130)

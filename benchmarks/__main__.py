@@ -35,4 +35,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # Ctrl-C: a quiet stop, as every command of the README
+        print("benchmarks: interrupted.", file=sys.stderr)
+        sys.exit(130)

@@ -71,7 +71,7 @@ def _serve_cloud(ports: Any, data_dir: str) -> None:
     from kasacloud.server.runner import bind_regions, make_server
     from kasacloud.server.service import CloudService
 
-    config = dataclasses.replace(ServerConfig(), account_rate_limit=None, terminal_rate_limit=None)
+    config = dataclasses.replace(ServerConfig(), account_rate_limit=None, address_rate_limit=None)
     service = CloudService(Path(data_dir), config=config)
     sockets = bind_regions(service, "127.0.0.1", 0)
     ports.put(sockets[0].getsockname()[1])

@@ -172,6 +172,6 @@ def local_cloud() -> Iterator[LocalCloud]:
 def shared_cloud() -> Iterator[LocalCloud]:
     # Rate limits off: the whole session's tests share one account and terminal here; tests of
     # the limits start a cloud of their own with the limits they need.
-    config = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+    config = ServerConfig(account_rate_limit=None, address_rate_limit=None)
     with LocalCloud(config=config, kit=_default_kit()) as cloud:
         yield cloud

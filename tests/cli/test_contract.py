@@ -7,6 +7,7 @@ renames or adds a key, or a row nobody runs, fails here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -58,15 +59,49 @@ def _samples(signed: Kc, kc: Kc, cloud: LocalCloud, tmp_path: Path) -> dict[str,
     info_dimmer, info_offline = j("info", "Dining"), j("info", "Garage")
     on, off = j("on", "Hall lamp"), j("off", "Office strip", "-o", "3")
     toggled = j("toggle", "Hall lamp")
-    days = j("energy", "Fridge", "--day", month)
-    months = j("energy", "Fridge", "--month", month[:4])
+    days = j("energy", "Fridge", "--month", month)
+    months = j("energy", "Fridge", "--year", month[:4])
     exported = j("export", "Kettle", "Office strip", "Garage", "--from", start, "--format", "json")
     written = j("export", "Kettle", "Garage", "--from", start, "-o", str(tmp_path / "e.json"))
+    prices = [j("price"), j("price", "0.3", "--currency", "EUR")]
+    priced_days = j("energy", "Fridge", "--month", month)
+    priced_months = j("energy", "Fridge", "--year", month[:4])
+    priced_export = j("export", "Fridge", "--from", start, "--format", "json")
+    prices.append(j("price", "--clear"))
+    several_run = signed("--json", "toggle", "Hall lamp", "Garage")
+    assert several_run.code == 5, several_run.err
+    several = several_run.json()
+    j("toggle", "Hall lamp")
+    watch_run = signed("--json", "watch", "Kettle", "Garage", "--count", "1")
+    assert watch_run.code == 0, watch_run.err
+    watched = json.loads(watch_run.out)
+    effect = j("light", "TV backlight", "--effect", "rainbow")
+    effects = j("effects")
+    group_made = j("group", "add", "contract", "Kettle", "Fridge")
+    groups = j("group", "list")
+    group_removed = [j("group", "rm", "contract", "Fridge"), j("group", "rm", "contract")]
+    scene_saved = j("scene", "save", "contract", "Hall lamp", "Living room")
+    scene_shown = j("scene", "show", "contract")
+    scenes = j("scene", "list")
+    scene_applied = j("scene", "apply", "contract")
+    scene_removed = j("scene", "rm", "contract")
+    with LocalCloud() as spare:  # erasing a meter is for a cloud of its own
+        assert kc("--cloud", spare.url, "login", input=f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n").code == 0
+        erase_run = kc("--json", "energy", "Kettle", "--erase", "--yes")
+        assert erase_run.code == 0, erase_run.err
+        erased = erase_run.json()
     schedule = j("schedule", "add", "Kettle", "--at", "06:15", "--action", "on")
     countdown = j("countdown", "add", "Kettle", "--delay", "5m", "--action", "off")
     away = j("away", "add", "Porch", "--from", "19:00", "--to", "22:00", "--days", "weekends")
     listed = [j(kind, "list", device) for kind, device in
               (("schedule", "Kettle"), ("countdown", "Kettle"), ("away", "Porch"))]  # fmt: skip
+    changed = [
+        j("schedule", "edit", "Kettle", "1", "--at", "06:30"),
+        j("schedule", "disable", "Kettle", schedule["added"][:8]),
+        j("countdown", "enable", "Kettle", "1"),
+        j("away", "disable", "Porch", "--all"),
+        j("away", "enable", "Porch", "--all"),
+    ]
     removed = [
         j("schedule", "remove", "Kettle", schedule["added"]),
         j("countdown", "remove", "Kettle", "--all"),
@@ -103,19 +138,39 @@ def _samples(signed: Kc, kc: Kc, cloud: LocalCloud, tmp_path: Path) -> dict[str,
         "`info`'s `energy`": [info_plug["energy"], info_strip["energy"], info_outlet["energy"]],
         "a device reference (`device`)": [on["device"], off["device"], days["device"]],
         "`on`, `off`, `toggle`": [on, off, toggled],
+        "several devices (`on`/`off`/`toggle`, `scene apply`)": [several, scene_applied],
+        "a `results` entry": several["results"] + scene_applied["results"],
         "`energy`": [j("energy", "Fridge"), j("energy", "Office strip", "-o", "1")],
-        "`energy --day`": [days],
-        "a `days` entry": days["days"],
-        "`energy --month`": [months],
-        "a `months` entry": months["months"],
-        "`export --format json`": [exported],
-        "an export record (CSV columns)": exported["records"],
+        "`energy --month YYYY-MM`": [days, priced_days],
+        "a `days` entry": days["days"] + priced_days["days"],
+        "`energy --year YYYY`": [months, priced_months],
+        "a `months` entry": months["months"] + priced_months["months"],
+        "`energy --erase`": [erased],
+        "`price`": prices,
+        "`export --format json`": [exported, priced_export],
+        "an export record (CSV columns)": exported["records"] + priced_export["records"],
         "a `skipped` entry": exported["skipped"] + written["skipped"],
         "`export --output FILE`": [written],
+        "`watch --json` (one object per line)": [watched],
+        "a `watch` reading": watched["devices"],
         "`light` (and `info`'s `light`, without `device`)": [
             *lights,
+            effect,
             *({"device": None, **i["light"]} for i in (info_bulb, info_dimmer)),
         ],
+        "`effects`": [effects],
+        "an `effects` entry": effects["effects"],
+        "`schedule`/`countdown`/`away` `edit`, `enable`, `disable`": changed,
+        "`group list`": [groups],
+        "a `groups` entry": groups["groups"],
+        "a group's device": groups["groups"][0]["devices"] + group_made["devices"],
+        "`group add`": [group_made],
+        "`group remove`": group_removed,
+        "`scene save`, `scene show`": [scene_saved, scene_shown],
+        "a scene's device": scene_saved["devices"],
+        "`scene list`": [scenes],
+        "a `scenes` entry": scenes["scenes"],
+        "`scene remove`": [scene_removed],
         "`schedule`/`countdown`/`away` `list`": listed,
         "`schedule`/`countdown`/`away` `add`": [schedule, countdown, away],
         "a schedule rule": schedule["rules"],
@@ -168,7 +223,7 @@ HUMAN: list[tuple[tuple[str, ...], Callable[[str], bool]]] = [
     (("off", "Office strip", "-o", "5"), lambda out: "outlet 5 of Office strip" in out),
     (("toggle", "Office strip", "-o", "5"), lambda out: "on" in out),
     (("energy", "Fridge"), lambda out: " W" in out and " V" in out and " A" in out),
-    (("energy", "Fridge", "--month", str(dt.date.today().year)), lambda out: "kWh" in out),
+    (("energy", "Fridge", "--year", str(dt.date.today().year)), lambda out: "kWh" in out),
     (("light", "Reading", "--temp", "2700"), lambda out: "2700 K" in out),
     (("led", "Fridge"), lambda out: "LED" in out),
     (("schedule", "list", "Kettle"), lambda out: "schedule rules" in out),
@@ -199,8 +254,8 @@ def test_human_form_of_rule_changes_rename_and_reboot(signed: Kc, cloud: LocalCl
     removed = signed("schedule", "remove", "Fridge", rule_id)
     assert f"Removed schedule rule {rule_id} of Fridge." in removed.out
     countdown = signed("countdown", "add", "Fridge", "--delay", "1h30m", "--action", "off")
-    assert "5400" in countdown.out
-    assert "Delay (s)" in countdown.out
+    assert "1h 30m" in countdown.out
+    assert "Time left" in countdown.out
     assert "Removed every countdown rule" in signed("countdown", "remove", "Fridge", "--all").out
     renamed = signed("alias", "Kettle", "Tea kettle")
     assert "Was" in renamed.out

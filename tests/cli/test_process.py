@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -187,18 +188,17 @@ def test_progress_bar_only_on_a_terminal(signed_in_dir: Path, tmp_path: Path) ->
     assert "Reading energy history" not in piped.stderr
 
 
-def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    # the demo's usual port is taken (say, by another demo): it takes a free one and says so
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    taken_port = taken.getsockname()[1]
+def _start_demo(
+    config_dir: Path, *args: str, command: list[str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the demo (its own session, as from a terminal); return it and its banner."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kasacloud", "demo", "--port", str(taken_port), "--web-port", "0"],
-        env=_env(tmp_path),
+        command or [sys.executable, "-m", "kasacloud", "demo", "--port", "0", *args],
+        env=_env(config_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     assert proc.stdout is not None
     banner = []
@@ -206,22 +206,169 @@ def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: P
         banner.append(line)
         if "Ctrl-C" in line:
             break
-    text = "".join(banner)
+    return proc, "".join(banner)
+
+
+def _banner_path(banner: str, label: str) -> Path:
+    line = next(x for x in banner.splitlines() if x.strip().startswith(label))
+    return Path(line.split(":", 1)[1].split(" (")[0].strip())
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    # the demo's usual port is taken (say, by another demo): it takes a free one and says so
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    taken_port = taken.getsockname()[1]
+    proc, text = _start_demo(tmp_path, "--port", str(taken_port), "--web-port", "0")
     assert "Cloud:      http://127.0.0.1:" in text
     assert f"127.0.0.1:{taken_port}\n" not in text
     assert "Dashboard:" in text
     assert "kasacloud devices" in text
-    # the CLI was signed in to this config dir: the hints say so once, before the commands
+    demo_config = _banner_path(text, "Config dir:")
+    demo_data = _banner_path(text, "Data dir:")
+    assert demo_config != tmp_path
+    # the hints carry the demo's config dir once, as an export line, before the commands
     assert text.count("KASACLOUD_CONFIG_DIR") == 1
-    assert f"  export KASACLOUD_CONFIG_DIR={tmp_path}\n" in text
-    # the CLI is signed in: another process lists the demo house without a password
-    listed = _kasacloud(tmp_path, "--json", "devices")
+    assert f"  export KASACLOUD_CONFIG_DIR={demo_config}\n" in text
+    # pasted into a new shell (no virtualenv, none of our variables), the hints work as printed
+    lines = [x.strip() for x in text.splitlines()]
+    first = lines.index("Try, from another terminal (paste the first lines once):") + 1
+    setup = [x for x in lines[first:] if x.startswith((". ", "export "))]
+    devices_line = lines[first + len(setup)]
+    assert devices_line.endswith("kasacloud devices")
+    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    pasted = subprocess.run(["bash", "-c", "\n".join([*setup, devices_line])], env=fresh,
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert pasted.returncode == 0, (setup, devices_line, pasted.stderr)
+    assert "Kettle" in pasted.stdout
+    # where the 2-step codes go
+    assert f"its codes are written to {demo_data / 'mfa-outbox.jsonl'}" in text
+    # the CLI is signed in there: another process lists the demo house without a password
+    listed = _kasacloud(demo_config, "--json", "devices")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)["devices"]) >= 10
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())  # the user's dir: untouched
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     taken.close()
     assert proc.returncode == 0, err
     assert f"Port {taken_port} is taken" in err
     assert "stopped" in out
-    assert not (tmp_path / "profile.json").exists()  # the profile from before (none) is back
+    assert not demo_config.exists()  # removed at exit (no --keep)
+    assert not demo_data.exists()
+
+
+def test_a_killed_demo_leaves_the_users_session_as_it_was(
+    cloud: LocalCloud, signed_in_dir: Path, tmp_path: Path
+) -> None:
+    before = _snapshot(signed_in_dir)
+    for how in (signal.SIGKILL, signal.SIGHUP):
+        keep = ["--keep"] if how == signal.SIGKILL else []
+        proc, banner = _start_demo(signed_in_dir, "--no-web", *keep)
+        demo_config = _banner_path(banner, "Config dir:")
+        os.killpg(proc.pid, how)  # kill -9, or the terminal closed
+        proc.communicate(timeout=60)
+        assert _snapshot(signed_in_dir) == before
+        if how == signal.SIGHUP:  # a clean stop: the demo's own dirs are gone
+            assert proc.returncode == 0
+            assert not demo_config.exists()
+        else:
+            shutil.rmtree(demo_config.parent)
+    # the user's own session still works, against the user's own cloud
+    ok = _kasacloud(signed_in_dir, "--json", "devices")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["devices"]
+
+
+def test_ctrl_c_on_dev_py_demo_exits_quietly(tmp_path: Path) -> None:
+    dev_py = Path(__file__).resolve().parents[2] / "dev.py"
+    proc, banner = _start_demo(
+        tmp_path, command=[sys.executable, str(dev_py), "demo", "--port", "0", "--no-web", "--keep"]
+    )
+    assert "kasacloud demo is running" in banner
+    kept = _banner_path(banner, "Config dir:").parent
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at a terminal: the whole foreground group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130), err
+    assert "Traceback" not in err
+    assert f"kept {kept}" in out
+    assert kept.exists()
+    shutil.rmtree(kept)
+
+
+def test_shell_completion_as_documented(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "kasacloud"
+    env = {**_env(tmp_path), "_KASACLOUD_COMPLETE": "bash_source"}
+    source = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert source.returncode == 0
+    assert "complete -o nosort -F _kasacloud_completion kasacloud" in source.stdout
+    words = {
+        "_KASACLOUD_COMPLETE": "bash_complete",
+        "COMP_WORDS": "kasacloud sce",
+        "COMP_CWORD": "1",
+    }
+    done = subprocess.run([str(script)], env={**_env(tmp_path), **words}, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert "plain,scene" in done.stdout.splitlines()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert '"$(_KASACLOUD_COMPLETE=bash_source kasacloud)"' in doc
+
+
+def test_dev_py_runs_the_virtualenvs_kasacloud(tmp_path: Path) -> None:
+    dev_py = Path(__file__).resolve().parents[2] / "dev.py"
+    command = [sys.executable, str(dev_py), "kasacloud", "--version"]
+    run = subprocess.run(command, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("kasacloud, version")
+
+
+def test_ctrl_c_ends_watch_quietly(signed_in_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kasacloud", "watch", "Kettle", "--interval", "1"],
+        env=_env(signed_in_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # a reading: it is watching
+    assert "Kettle" in first
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Stopped watching." in err
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_on_a_dev_py_job_is_exit_130_whatever_the_job_says(tmp_path: Path) -> None:
+    dev_py = Path(__file__).resolve().parents[2] / "dev.py"
+    # a job that answers Ctrl-C with its own code (pytest says 2), once it is running
+    ready = tmp_path / "ready"
+    job = (
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGINT, lambda *_: sys.exit(2))\n"
+        f"pathlib.Path({str(ready)!r}).touch()\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(dev_py), "shell", "-c", job],  # dev.py's shell is $SHELL
+        env={**_env(tmp_path), "SHELL": sys.executable},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert time.monotonic() < deadline, "the job did not start"
+        assert proc.poll() is None, "the job ended before Ctrl-C"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at a terminal: the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "dev.py: interrupted." in err

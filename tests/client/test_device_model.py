@@ -37,7 +37,7 @@ _CATEGORIES = {c.value for c in FeatureCategory}
 def capture_cloud() -> Iterator[LocalCloud]:
     """One cloud whose demo account also holds a device built from every IOT capture."""
     require_captures()
-    config = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+    config = ServerConfig(account_rate_limit=None, address_rate_limit=None)
     with LocalCloud(config=config, devices=capture_files()) as cloud:
         yield cloud
 

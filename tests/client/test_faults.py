@@ -22,7 +22,7 @@ from fault_proxy import FAULTS, FaultProxy, always, at_random
 from kasacloud import KasaCloud, Strip
 from kasacloud.client.errors import KasaCloudError, VerificationRequired
 from kasacloud.client.retry import RetryPolicy
-from kasacloud.server import LocalCloud, ServerConfig
+from kasacloud.server import LocalCloud, LoginPolicy, ServerConfig
 from kasacloud.sync import KasaCloud as SyncKasaCloud
 
 pytestmark = pytest.mark.anyio
@@ -36,7 +36,15 @@ Call = tuple[str, Callable[[], Awaitable[Any]]]
 
 @pytest.fixture(scope="module")
 def cloud_and_proxy() -> Iterator[tuple[LocalCloud, FaultProxy]]:
-    config = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+    # Wrong passwords and codes are part of the calls driven here, many times from 127.0.0.1:
+    # login protection (tested in tests/server) must not slow the address down meanwhile.
+    lenient = LoginPolicy(
+        address_free_failures=10**6,
+        address_block_failures=10**6,
+        account_protect_failures=10**6,
+        mfa_max_wrong_codes=10**6,
+    )
+    config = ServerConfig(account_rate_limit=None, address_rate_limit=None, login_policy=lenient)
     # the real simulated demo house
     with (
         LocalCloud(config=config) as server,

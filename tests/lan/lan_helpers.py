@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -96,3 +97,15 @@ def run_kasa(*args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[s
     return subprocess.run(
         [str(KASA), *args], capture_output=True, text=True, timeout=timeout_s, check=False
     )
+
+
+def private_address(index: int) -> str:
+    """A loopback address of this test process's own (``127.A.B.index``, A and B from its pid).
+
+    SMART discovery is UDP 20002 at the device's address, a port python-kasa fixes: two test
+    runs on one machine must not share addresses, or one run's client finds the other's device.
+    """
+    if not 1 <= index <= 254:
+        raise ValueError("index is 1..254")
+    pid = os.getpid()
+    return f"127.{16 + pid % 200}.{(pid // 200) % 250 + 1}.{index}"

@@ -59,7 +59,9 @@ def test_kasa_discover_finds_every_device(simulate, lan_port: int) -> None:
     )  # fmt: skip
     assert found.returncode == 0, found.stderr
     rows = {line.split()[0]: line for line in found.stdout.splitlines() if line[:4] == "127."}
-    assert set(rows) == {"127.0.0.2", "127.0.0.3"}
+    # Both devices answer. (Simulated SMART devices of other runs on this machine answer the
+    # broadcast to UDP 20002 that python-kasa also sends; they are not this test's.)
+    assert {"127.0.0.2", "127.0.0.3"} <= set(rows)
     assert rows["127.0.0.2"].split()[1:2] == ["HS110"]
     assert rows["127.0.0.2"].endswith("Kettle")
     assert rows["127.0.0.3"].split()[1:2] == ["HS300"]

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 from kasa import Credentials, Device, Discover
-from lan_helpers import SimulateProcess, free_port, run_kasa
+from lan_helpers import SimulateProcess, free_port, private_address, run_kasa
 
 from captures import smart_capture_files, smart_capture_params
 
 pytestmark = pytest.mark.slow
 
 LOGIN = ("demo@example.com", "demo")
+ADDRESS = {i: private_address(i) for i in range(10, 20)}
 CREDENTIALS = Credentials(*LOGIN)
 
 
@@ -29,38 +30,38 @@ def kasa(host: str, *args: str, password: str = LOGIN[1]) -> Any:
 
 
 def test_kasa_command_reads_and_switches_a_smart_plug(simulate: Any) -> None:
-    port = free_port("127.0.0.12")
+    port = free_port(ADDRESS[12])
     sim = simulate(
-        "--device", "P110(EU)_1.0=Kettle", "--address", "127.0.0.12", "--http-port", str(port)
+        "--device", "P110(EU)_1.0=Kettle", "--address", ADDRESS[12], "--http-port", str(port)
     )
-    assert sim.lines[0].startswith(f"127.0.0.12:{port}  P110(EU)  'Kettle'")
-    state = kasa("127.0.0.12", "state")
+    assert sim.lines[0].startswith(f"{ADDRESS[12]}:{port}  P110(EU)  'Kettle'")
+    state = kasa(ADDRESS[12], "state")
     assert state.returncode == 0, state.stderr
     assert "== Kettle - P110 ==" in state.stdout
     assert "Device state: False" in state.stdout
     for command, shown in (("on", "True"), ("off", "False"), ("on", "True")):
-        switched = kasa("127.0.0.12", command)
+        switched = kasa(ADDRESS[12], command)
         assert switched.returncode == 0, switched.stderr
-        assert f"Device state: {shown}" in kasa("127.0.0.12", "state").stdout
-    energy = kasa("127.0.0.12", "--json", "feature", "current_consumption")
+        assert f"Device state: {shown}" in kasa(ADDRESS[12], "state").stdout
+    energy = kasa(ADDRESS[12], "--json", "feature", "current_consumption")
     assert energy.returncode == 0, energy.stderr
     assert json.loads(energy.stdout) > 0  # watts, while on
-    renamed = kasa("127.0.0.12", "alias", "Teapot")
+    renamed = kasa(ADDRESS[12], "alias", "Teapot")
     assert renamed.returncode == 0, renamed.stderr
-    assert "== Teapot - P110 ==" in kasa("127.0.0.12", "state").stdout
+    assert "== Teapot - P110 ==" in kasa(ADDRESS[12], "state").stdout
 
 
 def test_a_wrong_tp_link_id_is_refused(simulate: Any) -> None:
-    port = free_port("127.0.0.13")
+    port = free_port(ADDRESS[13])
     simulate(
-        "--device", "KS225(US)_1.0", "--address", "127.0.0.13", "--http-port", str(port),
+        "--device", "KS225(US)_1.0", "--address", ADDRESS[13], "--http-port", str(port),
         "--device-login", "owner@example.com", "--device-password", "s3cret",
     )  # fmt: skip
-    refused = kasa("127.0.0.13", "state")  # the demo account is not this device's owner
+    refused = kasa(ADDRESS[13], "state")  # the demo account is not this device's owner
     assert refused.returncode != 0
     assert "s3cret" not in refused.stdout + refused.stderr
     accepted = run_kasa(
-        "--host", "127.0.0.13", "--username", "owner@example.com", "--password", "s3cret", "state"
+        "--host", ADDRESS[13], "--username", "owner@example.com", "--password", "s3cret", "state"
     )
     assert accepted.returncode == 0, accepted.stderr
     assert "KS225" in accepted.stdout
@@ -75,16 +76,16 @@ async def _connect(host: str) -> Device:
 
 @pytest.mark.anyio
 async def test_python_kasa_library_drives_strip_hub_and_bulb(simulate: Any) -> None:
-    port = free_port("127.0.0.14")
+    port = free_port(ADDRESS[14])
     simulate(
         "--device", "P300(EU)_1.0=Strip", "--device", "H100(EU)_1.0=Hub",
         "--device", "L530E(EU)_3.0=Lamp",
-        "--address", "127.0.0.14", "--address", "127.0.0.15", "--address", "127.0.0.16",
+        "--address", ADDRESS[14], "--address", ADDRESS[15], "--address", ADDRESS[16],
         "--http-port", str(port),
     )  # fmt: skip
-    strip = await _connect("127.0.0.14")
-    hub = await _connect("127.0.0.15")
-    lamp = await _connect("127.0.0.16")
+    strip = await _connect(ADDRESS[14])
+    hub = await _connect(ADDRESS[15])
+    lamp = await _connect(ADDRESS[16])
     try:
         assert (strip.model, strip.alias) == ("P300", "Strip")
         assert [c.alias for c in strip.children] == ["Bedside lamp", "Phone charger", "Radio"]
@@ -123,7 +124,7 @@ def _read(path: Path) -> dict[str, Any]:
 def every_capture() -> Iterator[dict[str, str]]:
     """One simulator serving every SMART capture, each on its own address: path -> address."""
     files = smart_capture_files()
-    addresses = {str(f): f"127.0.1.{i + 2}" for i, f in enumerate(files)}
+    addresses = {str(f): private_address(100 + i) for i, f in enumerate(files)}
     args: list[str] = []
     for path, address in addresses.items():
         args += ["--device", path, "--address", address]
@@ -162,3 +163,17 @@ async def test_python_kasa_reads_every_capture(
             assert not device.is_on
     finally:
         await device.disconnect()
+
+
+def test_two_smart_devices_on_one_address_is_a_usage_error() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "kasacloud", "simulate", "--device", "P110(EU)_1.0",
+         "--device", "KS225(US)_1.0", "--address", ADDRESS[19]],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "SMART devices need an address each" in result.stderr
+    assert "Traceback" not in result.stderr

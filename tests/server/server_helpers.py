@@ -122,3 +122,60 @@ class Api:
             "terminalName": "test",
             "terminalMeta": "test",
         }
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection, by hand: proves the server keeps it open after errors.
+
+    httpx would reconnect behind the caller's back; this does not: a request on a connection the
+    server closed fails here.
+    """
+
+    def __init__(self, url: str, timeout_s: float = 10.0) -> None:
+        import socket
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.host = f"{parts.hostname}:{parts.port}"
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout_s)
+        self.buffer = b""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> RawConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def post(
+        self, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request; return (status, headers with lower-case names, body)."""
+        lines = [f"POST {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {"Content-Type": "application/json"}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        head = self._read_until(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        answer_headers = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            answer_headers[name.strip().lower()] = value.strip()
+        length = int(answer_headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            self._fill()
+        content, self.buffer = self.buffer[:length], self.buffer[length:]
+        return int(status_line.split()[1]), answer_headers, content
+
+    def _read_until(self, marker: bytes) -> bytes:
+        while marker not in self.buffer:
+            self._fill()
+        head, _, self.buffer = self.buffer.partition(marker)
+        return head
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk

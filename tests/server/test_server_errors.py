@@ -55,14 +55,20 @@ def test_wrong_password_and_unknown_account(two_accounts: tuple[LocalCloud, Api]
     assert _login(api, ALICE[0].upper(), ALICE[1])["error_code"] == 0  # e-mails ignore case
 
 
-def test_lockout_after_repeated_failures(two_accounts: tuple[LocalCloud, Api]) -> None:
+def test_repeated_failures_slow_the_address_not_the_account(
+    two_accounts: tuple[LocalCloud, Api],
+) -> None:
+    """The address that fails is slowed (-20004); the account is not locked (the full policy is
+    tested in test_server_login_guard.py)."""
     cloud, api = two_accounts
-    for _ in range(cloud.config.max_failed_logins):
+    policy = cloud.config.login_policy
+    for _ in range(policy.address_free_failures):
         assert _login(api, ALICE[0], "nope")["error_code"] == -20601
-    locked = _login(api, ALICE[0], ALICE[1])
-    assert locked["error_code"] == assumptions.LOCKOUT_ERROR_CODE
-    assert _login(api, BOB[0], BOB[1])["error_code"] == 0  # only that account is locked
-    cloud.clock.advance(cloud.config.lockout_s + 1)
+    slowed = _login(api, ALICE[0], ALICE[1])
+    assert slowed["error_code"] == assumptions.THROTTLED_LOGIN_CODE
+    assert "wait" in slowed["msg"]
+    assert _login(api, BOB[0], BOB[1])["error_code"] == assumptions.THROTTLED_LOGIN_CODE
+    cloud.clock.advance(policy.address_first_delay_s)
     assert _login(api, ALICE[0], ALICE[1])["error_code"] == 0
 
 
@@ -130,12 +136,27 @@ def test_rate_limit_per_account(device_kit: DeviceKit | None) -> None:
         assert api.v1("getDeviceList", {"token": token})["error_code"] == 0
 
 
-def test_rate_limit_per_terminal(device_kit: DeviceKit | None) -> None:
-    config = ServerConfig(terminal_rate_limit=RateLimit(3, 60))
+def test_rate_limit_per_address(device_kit: DeviceKit | None) -> None:
+    config = ServerConfig(address_rate_limit=RateLimit(3, 60))
     with LocalCloud(config=config, kit=device_kit) as cloud, Api(cloud.url) as api:
         params = {"cloudUserName": "demo@example.com", "cloudPassword": "x", "terminalUUID": "t1"}
         codes = [api.v1("login", params)["error_code"] for _ in range(4)]
         assert codes == [-20601] * 3 + [-20004]
-        # Another terminal is counted on its own.
-        assert api.v1("login", {**params, "terminalUUID": "t2"})["error_code"] == -20601
+        # A new terminal id from the same address is no way round it: clients choose those.
+        assert api.v1("login", {**params, "terminalUUID": "t2"})["error_code"] == -20004
+        cloud.clock.advance(60)
+        assert api.v1("login", {**params, "cloudPassword": "demo"})["error_code"] == 0
+
+
+def test_rate_limit_per_terminal_is_optional(device_kit: DeviceKit | None) -> None:
+    config = ServerConfig(address_rate_limit=None, terminal_rate_limit=RateLimit(2, 60))
+    with LocalCloud(config=config, kit=device_kit) as cloud, Api(cloud.url) as api:
+        params = {
+            "cloudUserName": "demo@example.com",
+            "cloudPassword": "demo",
+            "terminalUUID": "t1",
+        }
+        codes = [api.v1("login", params)["error_code"] for _ in range(3)]
+        assert codes == [0, 0, -20004]
+        assert api.v1("login", {**params, "terminalUUID": "t2"})["error_code"] == 0
         del cloud

@@ -19,7 +19,7 @@ from kasacloud.server import LocalCloud, ServerConfig
 
 ACCOUNT = "/api/v2/account/"
 PASSTHROUGH = assumptions.TAPO_PASSTHROUGH_PATH
-NO_LIMITS = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+NO_LIMITS = ServerConfig(account_rate_limit=None, address_rate_limit=None)
 
 
 class Tapo:
@@ -243,3 +243,39 @@ def test_every_capture_served_through_the_cloud(
         if "device_on" in info:
             tapo.ok(device_id, "set_device_info", {"device_on": not info["device_on"]})
             assert tapo.ok(device_id, "get_device_info")["device_on"] is not info["device_on"]
+
+
+def test_a_seed_names_a_smart_capture_and_offline_is_20571(tmp_path: Path) -> None:
+    files = smart_capture_files("KS240*.json")
+    if not files:
+        pytest.fail("the SMART captures are missing (../shared/fixtures/kasa-smart)")
+    seed = {
+        "accounts": [
+            {
+                "email": DEMO[0], "password": DEMO[1],
+                "devices": [
+                    {"profile": str(files[0]), "alias": "Fan and light"},
+                    {"profile": "P110(EU)", "alias": "Unplugged", "online": False},
+                ],
+            }
+        ]
+    }  # fmt: skip
+    with LocalCloud(seed=seed, data_dir=tmp_path, config=NO_LIMITS) as cloud, Api(cloud.url) as api:
+        tapo = Tapo(api)
+        entries = {smart.decode_text(e["alias"]): e for e in tapo.devices()}
+        switch = entries["Fan and light"]
+        assert switch["deviceModel"] == "KS240(US)"
+        gangs = tapo.ok(switch["deviceId"], "get_child_device_list")["child_device_list"]
+        fan = next(g for g in gangs if "fan_speed_level" in g)
+        request = smart.smart_request("set_device_info", {"fan_speed_level": 3})
+        inner = tapo.ok(
+            switch["deviceId"], "control_child",
+            {"device_id": fan["device_id"], "requestData": request},
+        )  # fmt: skip
+        assert inner["responseData"]["error_code"] == 0
+        gangs = tapo.ok(switch["deviceId"], "get_child_device_list")["child_device_list"]
+        assert next(g for g in gangs if g["device_id"] == fan["device_id"])["fan_speed_level"] == 3
+        offline = entries["Unplugged"]
+        assert offline["status"] == 0
+        answer = tapo.raw(offline["deviceId"], json.dumps(smart.smart_request("get_device_info")))
+        assert answer["error_code"] == ErrorCode.DEVICE_OFFLINE

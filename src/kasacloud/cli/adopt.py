@@ -65,6 +65,18 @@ def default_data_dir() -> Path:
     metavar="SECONDS",
     help="How long to wait for devices.",
 )
+@click.option(
+    "--device-login",
+    metavar="EMAIL",
+    help="The TP-Link ID that owns SMART devices (Tapo, newer Kasa): each --host is then read "
+    "as a SMART device, over KLAP.",
+)
+@click.option(
+    "--device-password",
+    envvar="KASACLOUD_DEVICE_PASSWORD",
+    metavar="PASSWORD",
+    help="Its password (or KASACLOUD_DEVICE_PASSWORD); kept only as KLAP's hash, in the data dir.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the adopted devices as JSON.")
 def adopt(
     hosts: tuple[str, ...],
@@ -74,6 +86,8 @@ def adopt(
     email: str,
     data_dir: Path | None,
     timeout_s: float,
+    device_login: str | None,
+    device_password: str | None,
     as_json: bool,
 ) -> None:
     """Adopt Kasa devices on the LAN into an account of this cloud.
@@ -82,6 +96,8 @@ def adopt(
     Examples:
       kasacloud adopt --host 192.168.1.20 --account me@example.com
       kasacloud adopt --discover --target 127.255.255.255 --account demo@example.com
+      kasacloud adopt --host 192.168.1.30 --account me@example.com \\
+          --device-login me@example.com --device-password ...
     """  # noqa: D301 - "\b" is how click keeps the examples unwrapped
     if bool(hosts) == use_discovery:
         raise click.UsageError("give either --host (repeatable) or --discover")
@@ -89,6 +105,12 @@ def adopt(
         raise click.UsageError("--discover needs --target (a broadcast address or a host)")
     if target and not use_discovery:
         raise click.UsageError("--target goes with --discover")
+    if bool(device_login) != bool(device_password):
+        raise click.UsageError("--device-login and --device-password go together")
+    if device_login and use_discovery:
+        raise click.UsageError(
+            "SMART devices are adopted by address: use --host with --device-login"
+        )
     data_dir = data_dir or default_data_dir()
     from kasacloud.server.store import Store
 
@@ -96,6 +118,9 @@ def adopt(
         raise click.ClickException(
             f"no server store in {data_dir}: run `kasacloud serve --data-dir {data_dir}` once first"
         )
+    if device_login and device_password:
+        _adopt_smart(hosts, email, data_dir, timeout_s, (device_login, device_password), as_json)
+        return
     try:
         if use_discovery:
             assert target is not None
@@ -133,6 +158,53 @@ def adopt(
         click.echo(
             f"adopted {item['host']}:{item['port']}  {item['model']}  {item['alias']!r}  "
             f"{item['deviceId']}"
+        )
+    click.echo(
+        f"{len(adopted)} device(s) bound to {email}; restart `kasacloud serve` to host them."
+    )
+
+
+def _adopt_smart(
+    hosts: tuple[str, ...],
+    email: str,
+    data_dir: Path,
+    timeout_s: float,
+    login: tuple[str, str],
+    as_json: bool,
+) -> None:
+    from kasacloud.server.store import Store
+
+    async def read_all() -> list[lan.FoundSmart]:
+        return [
+            await lan.read_smart_device(lan.parse_host(h)[0], *login, timeout_s=timeout_s)
+            for h in hosts
+        ]
+
+    try:
+        found = asyncio.run(read_all())
+    except lan.BridgeError as exc:
+        raise click.ClickException(str(exc)) from None
+    store = Store(data_dir)
+    adopted = []
+    try:
+        for device in found:
+            try:
+                row = lan.adopt_smart(store, data_dir, email, device)
+            except lan.BridgeError as exc:
+                raise click.ClickException(str(exc)) from None
+            adopted.append(
+                {"deviceId": row.device_id, "host": device.host, "port": device.port,
+                 "model": device.model, "alias": device.alias, "family": "SMART"}
+            )  # fmt: skip
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(adopted, indent=2))
+        return
+    for item in adopted:
+        click.echo(
+            f"adopted {item['host']}:{item['port']}  {item['model']}  {item['alias']!r}  "
+            f"{item['deviceId']}  (SMART)"
         )
     click.echo(
         f"{len(adopted)} device(s) bound to {email}; restart `kasacloud serve` to host them."

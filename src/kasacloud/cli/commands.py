@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kasacloud.cli import account, demo, devices, energy, feature, light, rules
+from kasacloud.cli import account, demo, devices, energy, feature, groups, light, rules, watch
 
 COMMANDS: list[click.Command] = [
     account.login,
@@ -22,8 +22,13 @@ COMMANDS: list[click.Command] = [
     energy.energy,
     energy.export,
     light.light,
+    light.effects,
     rules.schedule,
     rules.countdown,
     rules.away,
+    groups.group,
+    groups.scene,
+    groups.price,
+    watch.watch,
     demo.demo,
 ]

@@ -17,6 +17,10 @@ from kasacloud.cli.errors import usage_error
 _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _YEAR = re.compile(r"^(\d{4})$")
+MONTH_FORM = _MONTH
+"""``YYYY-MM``."""
+YEAR_FORM = _YEAR
+"""``YYYY``."""
 
 FORMATS_HELP = "YYYY-MM-DD, YYYY-MM or YYYY"
 
@@ -43,20 +47,42 @@ def _bounds(text: str, option: str) -> tuple[dt.date, dt.date]:
     raise usage_error(f"{option} {text!r} is not a date.", hint=f"Use {FORMATS_HELP}.")
 
 
-def parse_month(text: str, option: str = "--day") -> tuple[int, int]:
+PERIODS_HELP = "--year YYYY (months), --month YYYY-MM (days) or --day YYYY-MM-DD (hours)"
+
+
+def parse_month(text: str, option: str = "--month") -> tuple[int, int]:
     """``YYYY-MM`` as ``(year, month)``."""
     m = _MONTH.match(text.strip())
     if not m or not 1 <= int(m[2]) <= 12:
-        raise usage_error(f"{option} {text!r} is not a month.", hint="Use YYYY-MM, e.g. 2024-05.")
+        raise usage_error(
+            f"{option} {text!r} is not a month (YYYY-MM).", hint=f"Periods: {PERIODS_HELP}."
+        )
     return int(m[1]), int(m[2])
 
 
-def parse_year(text: str, option: str = "--month") -> int:
+def parse_year(text: str, option: str = "--year") -> int:
     """``YYYY`` as an int."""
     m = _YEAR.match(text.strip())
     if not m or int(m[1]) < 1970:
-        raise usage_error(f"{option} {text!r} is not a year.", hint="Use YYYY, e.g. 2024.")
+        raise usage_error(
+            f"{option} {text!r} is not a year (YYYY).", hint=f"Periods: {PERIODS_HELP}."
+        )
     return int(m[1])
+
+
+def parse_day(text: str, option: str = "--day") -> dt.date:
+    """``YYYY-MM-DD`` as a date."""
+    m = _DAY.match(text.strip())
+    try:
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError as exc:
+        raise usage_error(
+            f"{option} {text!r} is not a real date ({exc}).", hint=f"Periods: {PERIODS_HELP}."
+        ) from None
+    raise usage_error(
+        f"{option} {text!r} is not a day (YYYY-MM-DD).", hint=f"Periods: {PERIODS_HELP}."
+    )
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,22 @@
 """``kasacloud demo``: the local cloud with the demo house, the dashboard, and a signed-in CLI.
 
 It reuses :class:`kasacloud.server.LocalCloud` (the same server ``kasacloud serve`` runs) and the
-dashboard's :class:`~kasacloud.web.serve.DashboardServer`, signs the CLI in to the demo account
-(the profile that was there before comes back at exit; tokens are kept per cloud, so a real
-session is not touched), prints what to try from another terminal, and runs until Ctrl-C.
+dashboard's :class:`~kasacloud.web.serve.DashboardServer`, signs the CLI in to the demo account in
+a config dir of its own (never the user's: a killed demo leaves the user's session as it was),
+prints what to try from a new shell, and runs until Ctrl-C, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,8 +27,9 @@ import click
 from kasacloud.cli import output
 from kasacloud.cli.runner import run_view, settings
 from kasacloud.cli.session import make_cloud
-from kasacloud.cli.settings import PROFILE_FILE, Profile, Settings
+from kasacloud.cli.settings import Profile, Settings
 from kasacloud.server import LocalCloud
+from kasacloud.server.accounts import MfaOutbox
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo account's password is public on purpose
@@ -38,13 +40,15 @@ DASHBOARD_PORT = 8000
 TRY = (
     "kasacloud devices",
     "kasacloud info Kettle",
-    'kasacloud on "Hall lamp"',
+    'kasacloud on "Hall lamp" Kettle',
     "kasacloud toggle office --outlet 2",
     "kasacloud energy Fridge",
-    "kasacloud energy Kettle --day {month}",
+    "kasacloud energy Kettle --month {month}",
     'kasacloud light "Living room bulb" --hsv 240 100 80 --transition 1000',
+    'kasacloud light "TV backlight" --effect aurora',
     "kasacloud countdown add Kettle --delay 10m --action off",
     "kasacloud export --output energy.csv",
+    "kasacloud watch",
     "kasacloud --json devices",
 )
 
@@ -85,62 +89,95 @@ def _start_cloud(data_dir: Path | None, port: int) -> LocalCloud:
         return LocalCloud(data_dir=data_dir, port=0).start()
 
 
-def _command_name() -> str:
-    """How to run ``kasacloud`` from another terminal: bare when it is on PATH, else its path.
+def _command_lines() -> tuple[list[str], str]:
+    """How to run ``kasacloud`` from a new shell: (setup lines, command name).
 
-    ``python3 dev.py demo`` runs from a virtualenv that is not on the user's PATH.
+    A ``kasacloud`` installed for good (pipx's or pip's on the PATH) runs as it is. One that
+    lives only in a virtualenv (``python3 dev.py demo``) needs the virtualenv's activation line in
+    a new shell, given absolute so that it works from any directory.
     """
     script = Path(sys.executable).parent / "kasacloud"
+    activate = script.parent / "activate"
     on_path = shutil.which("kasacloud")
-    if script.exists() and (on_path is None or Path(on_path).resolve() != script.resolve()):
-        with contextlib.suppress(ValueError):  # another drive on Windows
-            return shlex.quote(os.path.relpath(script))
-        return shlex.quote(str(script))
-    return "kasacloud"
+    installed = on_path is not None and Path(on_path).resolve() == script.resolve()
+    if installed and (Path(str(on_path)).parent != script.parent or not activate.exists()):
+        return [], "kasacloud"  # a link on the PATH (pipx), or a system-wide install
+    if not script.exists():
+        return [], "kasacloud"
+    if activate.exists():
+        return [f"  . {shlex.quote(str(activate))}"], "kasacloud"
+    return [], shlex.quote(str(script))
 
 
-@contextlib.contextmanager
-def _profile_restored(directory: Path) -> Iterator[None]:
-    """Put the profile back as it was (or remove it) when the demo ends."""
-    path = directory / PROFILE_FILE
-    before = path.read_bytes() if path.exists() else None
-    try:
-        yield
-    finally:
-        if before is None:
-            Profile.remove(directory)
-        else:
-            path.write_bytes(before)
-
-
-def _stop_on_sigterm() -> None:
-    """SIGTERM stops the demo as Ctrl-C does (clean shutdown, profile restored)."""
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP (a closed terminal) stop the demo as Ctrl-C does: a clean shutdown."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         del signum, frame
         raise KeyboardInterrupt
 
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
-        signal.signal(signal.SIGTERM, handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        if (signum := getattr(signal, name, None)) is not None:
+            with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+                signal.signal(signum, handler)
 
 
-def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str:
+def _ignore_signals() -> None:
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if (signum := getattr(signal, name, None)) is not None:
+            with contextlib.suppress(ValueError):
+                signal.signal(signum, signal.SIG_IGN)
+
+
+@dataclass(frozen=True)
+class DemoDirs:
+    """The demo's own directories: the CLI's config dir and the cloud's data dir.
+
+    The demo never writes into the user's real config dir: a demo that is killed (``kill -9``, a
+    closed terminal, a crash) leaves the user's session exactly as it was.
+    """
+
+    root: Path | None
+    """The temporary dir holding both (removed at exit unless ``--keep``); None if both given."""
+    config: Path
+    data: Path
+
+    @classmethod
+    def make(cls, data_dir: Path | None) -> DemoDirs:
+        """A fresh temporary root (private to the user); ``data_dir`` if the user chose one."""
+        root = Path(tempfile.mkdtemp(prefix="kasacloud-demo-"))
+        data = data_dir or root / "data"
+        for directory in (root / "config", data):
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return cls(root, root / "config", data)
+
+    def remove(self) -> None:
+        """Remove the temporary root (never a ``--data-dir`` of the user's outside it)."""
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _banner(dirs: DemoDirs, cloud_url: str, dashboard_url: str | None, keep: bool) -> str:
     import datetime as dt
 
     month = dt.date.today().strftime("%Y-%m")
-    setup = []
-    if current.config_dir is not None:  # the CLI was signed in there, not in the default place
-        setup = [f"  export KASACLOUD_CONFIG_DIR={shlex.quote(str(current.config_dir))}"]
-    command = _command_name()
+    setup, command = _command_lines()
+    setup = [*setup, f"  export KASACLOUD_CONFIG_DIR={shlex.quote(str(dirs.config))}"]
+    outbox = dirs.data / MfaOutbox.FILENAME
+    after = "kept after exit (--keep)" if keep else "removed at exit; --keep keeps them"
     lines = [
         "kasacloud demo is running.",
         "",
         f"  Cloud:      {cloud_url}",
         f"  Dashboard:  {dashboard_url or '(not available)'}",
         f"  Account:    {DEMO_EMAIL}, password {DEMO_PASSWORD!r} (signed in for the CLI)",
-        f"              {MFA_EMAIL} has 2-step verification (same password)",
+        f"              {MFA_EMAIL} has 2-step verification (same password);",
+        f"              its codes are written to {outbox}",
+        f"  Config dir: {dirs.config} (the demo's own; yours is not touched)",
+        f"  Data dir:   {dirs.data}",
+        f"              {after}",
         "",
-        "Try, from another terminal:",
+        "Try, from another terminal (paste the first lines once):",
         *setup,
         *(f"  {command}{line.format(month=month).removeprefix('kasacloud')}" for line in TRY),
         "",
@@ -171,49 +208,66 @@ def _banner(current: Settings, cloud_url: str, dashboard_url: str | None) -> str
     help="Keep the demo cloud's state here between runs [default: a temporary dir].",
 )
 @click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep the demo's config and data dirs at exit (they are printed at start).",
+)
+@click.option(
     "--agent",
     "with_agent",
     is_flag=True,
     help="Also run 'kasacloud agent': Prometheus metrics, and MQTT for Home Assistant through "
     "a local Mosquitto when it is installed.",
 )
-def demo(no_web: bool, port: int, web_port: int, data_dir: Path | None, with_agent: bool) -> None:
-    """Run the local cloud with the demo house, the dashboard, and a signed-in CLI, until Ctrl-C."""
+def demo(
+    no_web: bool, port: int, web_port: int, data_dir: Path | None, keep: bool, with_agent: bool
+) -> None:
+    """Run the local cloud with the demo house, the dashboard, and a signed-in CLI, until Ctrl-C.
+
+    The demo uses config and data dirs of its own (printed at start, removed at exit unless
+    --keep): the CLI session in your own config dir is never touched.
+    """
     current = settings()
 
     def produce() -> Any:
-        _stop_on_sigterm()
-        cloud = _start_cloud(data_dir, port)
+        _stop_on_signals()
+        dirs = DemoDirs.make(data_dir)
         with contextlib.ExitStack() as stack:
+            if not keep:
+                stack.callback(dirs.remove)
+            cloud = _start_cloud(dirs.data, port)
             stack.callback(cloud.stop)
-            stack.enter_context(_profile_restored(current.directory))
             demo_settings = Settings(
                 cloud_url=cloud.url,
                 protocol=current.protocol,
                 timeout_s=current.timeout_s,
-                config_dir=current.config_dir,
+                config_dir=dirs.config,
             )
 
             async def sign_in() -> None:
                 async with make_cloud(demo_settings) as client:
                     tokens = await client.login(DEMO_EMAIL, DEMO_PASSWORD)
                 Profile(cloud.url, tokens.username, demo_settings.effective_protocol()).save(
-                    current.directory
+                    dirs.config
                 )
 
             anyio.run(sign_in)
             if with_agent:
                 from kasacloud.agent.demo import demo_agent
 
-                agent_lines = stack.enter_context(demo_agent(current.directory))
+                agent_lines = stack.enter_context(demo_agent(dirs.config))  # the demo's own
                 click.echo("\n".join(["The agent (kasacloud agent) is running:", *agent_lines, ""]))
             with _dashboard(cloud.url, not no_web, web_port) as dashboard_url:
-                click.echo(_banner(current, cloud.url, dashboard_url))
-                try:
+                try:  # a signal may come as soon as the banner is out
+                    click.echo(_banner(dirs, cloud.url, dashboard_url, keep))
                     threading.Event().wait()
                 except KeyboardInterrupt:
+                    _ignore_signals()  # a second Ctrl-C must not cut the clean-up short
                     output.note("Stopping the demo ...")
-        click.echo("kasacloud demo: stopped.")
+        if keep:
+            click.echo(f"kasacloud demo: stopped; kept {dirs.root}.")
+        else:
+            click.echo("kasacloud demo: stopped.")
         return None
 
     run_view(current, produce)

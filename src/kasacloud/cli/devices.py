@@ -13,7 +13,6 @@ from kasacloud.cli.options import device_argument, outlet_option
 from kasacloud.cli.output import Column, Listing, Message, RawJSON, Record, on_off, online
 from kasacloud.cli.runner import command
 from kasacloud.cli.session import (
-    choose,
     label,
     light_json,
     ref,
@@ -22,8 +21,10 @@ from kasacloud.cli.session import (
     summary,
 )
 from kasacloud.cli.settings import Settings
+from kasacloud.cli.targets import Results, choose_one, for_each, is_single, resolve
 from kasacloud.client import Device, Outlet
 from kasacloud.client.devices.view import readings
+from kasacloud.client.home import rename_clash
 
 
 def _state(row: dict[str, Any]) -> str:
@@ -46,16 +47,53 @@ DEVICE_COLUMNS = (
 )
 
 
+KINDS = ("plug", "wall_switch", "dimmer", "strip", "bulb", "light_strip", "device")
+
+
+def _matches(
+    row: dict[str, Any], kinds: tuple[str, ...], online: bool | None, on: bool | None, meter: bool
+) -> bool:
+    """Whether a ``devices`` row passes the filters (a strip is on when any outlet is)."""
+    if kinds and row["kind"] not in kinds:
+        return False
+    if online is not None and bool(row["online"]) != online:
+        return False
+    if on is not None:
+        outlets = row.get("outlets")
+        lit = any(o.get("is_on") for o in outlets) if outlets else bool(row["is_on"])
+        if not row["online"] or lit != on:
+            return False
+    return not meter or bool(row["has_energy"])
+
+
 @command("devices")
-async def devices(current: Settings) -> Listing:
-    """List the account's devices with their state."""
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice(KINDS),
+    multiple=True,
+    help="Only devices of this kind (repeat for several).",
+)
+@click.option("--online/--offline", "online", default=None, help="Only online (offline) devices.")
+@click.option("--on/--off", "on", default=None, help="Only devices that are on (off).")
+@click.option("--energy", "meter", is_flag=True, help="Only devices with an energy meter.")
+async def devices(
+    current: Settings, kinds: tuple[str, ...], online: bool | None, on: bool | None, meter: bool
+) -> Listing:
+    """List the account's devices with their state (filters: kind, online, on, energy meter)."""
     async with signed_in(current) as cloud:
         found = await cloud.devices(update=True)  # one request a device, readings included
-    rows = [summary(d) for d in found]
+    every = [summary(d) for d in found]
+    rows = [r for r in every if _matches(r, kinds, online, on, meter)]
+    filtered = bool(kinds) or online is not None or on is not None or meter
+    count = f"{len(rows)} of {len(every)} devices" if filtered else f"{len(rows)} devices"
     return Listing(
-        "devices", rows, DEVICE_COLUMNS, empty="This account has no devices.",
-        footer=f"{len(rows)} devices, {sum(1 for r in rows if r['online'])} online",
-    )  # fmt: skip
+        "devices",
+        rows,
+        DEVICE_COLUMNS,
+        empty="No device matches." if filtered else "This account has no devices.",
+        footer=f"{count}, {sum(1 for r in rows if r['online'])} online",
+    )
 
 
 def _outlets_text(row: dict[str, Any]) -> str:
@@ -157,7 +195,7 @@ def _details(device: Device) -> dict[str, Any]:
 async def info(current: Settings, device: str, outlet: str | None) -> Record:
     """Show one device: identity, state, light, power, firmware, signal."""
     async with signed_in(current) as cloud:
-        chosen = await choose(cloud, device, outlet)
+        chosen = await choose_one(cloud, device, outlet)
         if chosen.is_online:
             await (chosen.parent if isinstance(chosen, Outlet) else chosen).update()
             if isinstance(chosen, Outlet) and chosen.energy is not None:
@@ -174,9 +212,21 @@ def _switched(chosen: Device, now_on: bool) -> Record:
     )
 
 
+async def _switch(device: Device, target: bool | None, transition_ms: int | None) -> bool:
+    """Switch one device; its state after."""
+    if target is None:
+        return await device.toggle()
+    if target:
+        await device.turn_on(transition_ms=transition_ms)
+    else:
+        await device.turn_off(transition_ms=transition_ms)
+    return target
+
+
 def _switch_command(name: str, target: bool | None, doc: str) -> Any:
     @command(name, help=doc)
-    @device_argument
+    @click.argument("selectors", metavar="DEVICE...", nargs=-1)
+    @click.option("--all", "every", is_flag=True, help="Every device of the account.")
     @outlet_option
     @click.option(
         "--transition",
@@ -186,26 +236,33 @@ def _switch_command(name: str, target: bool | None, doc: str) -> Any:
         help="Lights: fade over this many milliseconds.",
     )
     async def switch(
-        current: Settings, device: str, outlet: str | None, transition_ms: int | None
-    ) -> Record:
+        current: Settings,
+        selectors: tuple[str, ...],
+        every: bool,
+        outlet: str | None,
+        transition_ms: int | None,
+    ) -> Record | Results:
         async with signed_in(current) as cloud:
-            chosen = await choose(cloud, device, outlet)
-            if target is None:
-                now_on = await chosen.toggle()
-            elif target:
-                await chosen.turn_on(transition_ms=transition_ms)
-                now_on = True
-            else:
-                await chosen.turn_off(transition_ms=transition_ms)
-                now_on = False
-        return _switched(chosen, now_on)
+            chosen = await resolve(current, cloud, selectors, every=every, outlet=outlet)
+            if is_single(selectors, every):
+                return _switched(chosen[0], await _switch(chosen[0], target, transition_ms))
+
+            async def act(device: Device) -> dict[str, Any]:
+                return {"is_on": await _switch(device, target, transition_ms)}
+
+            return await for_each(
+                chosen, act, title=f"kasacloud {name}", describe=lambda d: on_off(d["is_on"])
+            )
 
     return switch
 
 
-turn_on = _switch_command("on", True, "Turn a device (or one outlet of a strip) on.")
-turn_off = _switch_command("off", False, "Turn a device (or one outlet of a strip) off.")
-toggle = _switch_command("toggle", None, "Flip a device (or one outlet of a strip) on or off.")
+SEVERAL = " Several at once: DEVICE... (names, ids, @GROUP) or --all; one result each."
+turn_on = _switch_command("on", True, "Turn devices (or one outlet of a strip) on." + SEVERAL)
+turn_off = _switch_command("off", False, "Turn devices (or one outlet of a strip) off." + SEVERAL)
+toggle = _switch_command(
+    "toggle", None, "Flip devices (or one outlet of a strip) on or off." + SEVERAL
+)
 
 
 @command("led")
@@ -214,7 +271,7 @@ toggle = _switch_command("toggle", None, "Flip a device (or one outlet of a stri
 async def led(current: Settings, device: str, state: str | None) -> Record:
     """Show the status LED, or turn it on or off (the LED, not the device)."""
     async with signed_in(current) as cloud:
-        chosen = await choose(cloud, device)
+        chosen = await choose_one(cloud, device)
         if state is not None:
             await chosen.set_led(state == "on")
             lit: bool | None = state == "on"
@@ -231,15 +288,28 @@ async def led(current: Settings, device: str, state: str | None) -> Record:
 @device_argument
 @click.argument("new_alias", metavar="NEW_NAME")
 @outlet_option
-async def alias(current: Settings, device: str, new_alias: str, outlet: str | None) -> Record:
-    """Rename a device (or one outlet of a strip)."""
+@click.option("--force", is_flag=True, help="Rename even if another device has that name.")
+async def alias(
+    current: Settings, device: str, new_alias: str, outlet: str | None, force: bool
+) -> Record:
+    """Rename a device (or one outlet of a strip).
+
+    A name another device already has is refused (it would make the name ambiguous for every
+    later command) unless --force.
+    """
     if not 1 <= len(new_alias.strip()) <= 31:
         raise usage_error(
             f"{new_alias!r} cannot be a name: names have 1 to 31 characters.",
             hint="Choose a shorter name." if new_alias.strip() else "Give a name.",
         )
     async with signed_in(current) as cloud:
-        chosen = await choose(cloud, device, outlet)
+        chosen = await choose_one(cloud, device, outlet)
+        if not force and (clash := rename_clash(await cloud.devices(), chosen, new_alias)):
+            raise usage_error(
+                f"Another device is already called {clash.alias!r}: {label(clash)} "
+                f"({clash.device_id}). Two devices of one name make the name ambiguous.",
+                hint="Choose another name, or add --force to rename anyway.",
+            )
         old = chosen.alias
         await chosen.set_alias(new_alias.strip())
     return Record(
@@ -263,7 +333,7 @@ async def alias(current: Settings, device: str, new_alias: str, outlet: str | No
 async def reboot(current: Settings, device: str, delay_s: int) -> Message:
     """Reboot a device (it is offline for a little while)."""
     async with signed_in(current) as cloud:
-        chosen = await choose(cloud, device)
+        chosen = await choose_one(cloud, device)
         await chosen.reboot(delay_s)
     return Message(
         f"{label(chosen)} reboots in {delay_s} s.",
@@ -313,6 +383,6 @@ async def raw(current: Settings, device: str, request: str | None, outlet: str |
     """
     body = _read_request(request)
     async with signed_in(current) as cloud:
-        chosen = await choose(cloud, device, outlet)
+        chosen = await choose_one(cloud, device, outlet)
         answer = await chosen.raw(body)
     return RawJSON(answer)

@@ -8,11 +8,13 @@ import click
 
 from kasacloud.cli.errors import usage_error
 from kasacloud.cli.options import device_argument
-from kasacloud.cli.output import Column, Record, on_off
+from kasacloud.cli.output import Column, Listing, Record, on_off
 from kasacloud.cli.runner import command
-from kasacloud.cli.session import choose, label, light_json, ref, require_online, signed_in
+from kasacloud.cli.session import label, light_json, ref, require_online, signed_in
 from kasacloud.cli.settings import Settings
-from kasacloud.client import Bulb, Dimmer
+from kasacloud.cli.targets import choose_one
+from kasacloud.client import Bulb, Dimmer, InvalidArgumentError, LightStrip
+from kasacloud.client.effects import EFFECTS, find_effect
 
 
 def _in_colour_mode(row: dict[str, Any]) -> bool:
@@ -83,6 +85,12 @@ def _check_capable(bulb: Bulb, hsv: tuple[int, int, int] | None, temp_k: int | N
     "--transition", "transition_ms", type=click.IntRange(0, 60_000), metavar="MS",
     help="Fade over this many milliseconds.",
 )  # fmt: skip
+@click.option(
+    "--effect",
+    "effect_name",
+    metavar="NAME",
+    help="Light strips: start an effect ('kasacloud effects' lists them); --brightness applies.",
+)
 async def light(
     current: Settings,
     device: str,
@@ -91,6 +99,7 @@ async def light(
     hsv: tuple[int, int, int] | None,
     temp_k: int | None,
     transition_ms: int | None,
+    effect_name: str | None,
 ) -> Record:
     """Show or set a light: bulbs, light strips, and dimmers (brightness only).
 
@@ -99,10 +108,18 @@ async def light(
     """
     if hsv is not None and temp_k is not None:
         raise usage_error("--hsv and --temp cannot be used together.", hint="Choose one.")
+    nothing = power is None and brightness is None and hsv is None and temp_k is None
+    if transition_ms is not None and nothing and effect_name is None:
+        raise usage_error(
+            "--transition fades a change, and nothing is to change.",
+            hint="Add --on, --off, --brightness, --hsv or --temp.",
+        )
+    if effect_name is not None:
+        return await _start_effect(current, device, effect_name, brightness, power, hsv, temp_k)
     if power is False and (hsv or temp_k or brightness is not None):
         raise usage_error("--off cannot be combined with a colour or brightness.")
     async with signed_in(current) as cloud:
-        chosen = await choose(cloud, device)
+        chosen = await choose_one(cloud, device)
         if isinstance(chosen, Dimmer):
             if hsv is not None or temp_k is not None:
                 raise usage_error(
@@ -133,3 +150,54 @@ async def light(
         await chosen.update()
     state = light_json(chosen) or {}
     return Record({"device": ref(chosen), **state}, LIGHT_FIELDS, title=label(chosen))
+
+
+async def _start_effect(
+    current: Settings,
+    device: str,
+    effect_name: str,
+    brightness: int | None,
+    power: bool | None,
+    hsv: tuple[int, int, int] | None,
+    temp_k: int | None,
+) -> Record:
+    """``light STRIP --effect NAME``: one of the presets of :mod:`kasacloud.client.effects`."""
+    if power is False or hsv is not None or temp_k is not None:
+        raise usage_error(
+            "--effect goes with --brightness only.", hint="Leave out --off, --hsv and --temp."
+        )
+    try:
+        effect = find_effect(effect_name)
+    except InvalidArgumentError as exc:
+        raise usage_error(f"{exc}.", hint="Run 'kasacloud effects' to list them.") from None
+    if brightness == 0:
+        raise usage_error("An effect's brightness is 1 to 100.", hint="Use --off to turn it off.")
+    async with signed_in(current) as cloud:
+        chosen = await choose_one(cloud, device)
+        if not isinstance(chosen, LightStrip):
+            raise usage_error(
+                f"{label(chosen)} is a {chosen.kind}: effects are for light strips.",
+                hint="Run 'kasacloud devices --kind light_strip' to see them.",
+            )
+        require_online(chosen)
+        await chosen.set_effect(effect.request(brightness=brightness))
+        await chosen.update()
+    state = light_json(chosen) or {}
+    return Record(
+        {"device": ref(chosen), **state, "effect": effect.name},
+        (*LIGHT_FIELDS, Column("effect", "Effect")),
+        title=label(chosen),
+    )
+
+
+@command("effects")
+async def effects(current: Settings) -> Listing:
+    """List the light-strip effects that 'kasacloud light STRIP --effect NAME' starts."""
+    del current
+    rows = [{"name": e.name, "description": e.description} for e in EFFECTS.values()]
+    return Listing(
+        "effects",
+        rows,
+        (Column("name", "Effect"), Column("description", "What it looks like")),
+        footer="kasacloud light STRIP --effect NAME [--brightness 1-100]",
+    )

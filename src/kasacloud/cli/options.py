@@ -23,3 +23,17 @@ def outlet_option(f: F) -> F:
         metavar="N|ALIAS",
         help="One outlet of a power strip: its number (from 1) or its name.",
     )(f)
+
+
+class AliasedGroup(click.Group):
+    """A command group where ``delete`` and ``rm`` are other names of ``remove``.
+
+    The aliases work on the command line but stay out of ``--help``, which lists ``remove`` once
+    (its help says "also: delete, rm").
+    """
+
+    aliases: dict[str, str] = {"delete": "remove", "rm": "remove"}  # noqa: RUF012 - read only
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name`` names, through the aliases."""
+        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))

@@ -169,6 +169,9 @@ def run_view(current: Settings, produce: Callable[[], output.View | None]) -> No
         view = produce()
         if view is not None:
             output.emit(view, as_json=current.as_json)
+            # a command on several devices prints every result, then exits with a failure's code
+            if code := getattr(view, "exit_code", 0):
+                raise click.exceptions.Exit(code)
     except click.exceptions.Exit:
         raise
     except click.Abort:

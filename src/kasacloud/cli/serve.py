@@ -73,7 +73,9 @@ def _public_urls(values: tuple[str, ...], regions: tuple[str, ...]) -> dict[str,
 )
 @click.option("--token-lifetime", type=click.FloatRange(min=1), metavar="SECONDS")
 @click.option("--refresh-token-lifetime", type=click.FloatRange(min=1), metavar="SECONDS")
-@click.option("--no-rate-limit", is_flag=True, help="Turn the per-account/terminal limits off.")
+@click.option(
+    "--no-rate-limit", is_flag=True, help="Turn the per-account and per-address rate limits off."
+)
 @click.option(
     "--mfa-answer",
     type=click.Choice(["nested", "outer"]),
@@ -107,7 +109,7 @@ def serve(
     if refresh_token_lifetime:
         changes["refresh_token_lifetime_s"] = refresh_token_lifetime
     if no_rate_limit:
-        changes["account_rate_limit"] = changes["terminal_rate_limit"] = None
+        changes["account_rate_limit"] = changes["address_rate_limit"] = None
     changes["mfa_answer"] = mfa_answer
     config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
     urls = _public_urls(public_urls, config.regions)

@@ -6,7 +6,9 @@
 - :mod:`kasacloud.lan.hosted`: :class:`BridgedDevice`, a LAN device the cloud hosts (a
   ``HostedDevice``), and :func:`with_lan`, which adds those to a device kit;
 - :mod:`kasacloud.lan.discovery`: :func:`read_device`, :func:`discover`;
-- :mod:`kasacloud.lan.adoption`: :func:`adopt` (``kasacloud adopt``).
+- :mod:`kasacloud.lan.adoption`: :func:`adopt` (``kasacloud adopt``);
+- :mod:`kasacloud.lan.klap`: SMART devices served over KLAP and UDP 20002 (needs aiohttp);
+- :mod:`kasacloud.lan.smart_bridge`: SMART LAN devices adopted and hosted by the cloud.
 
 The server knows none of this: it sees hosted devices only (:mod:`kasacloud.server.devices`).
 """
@@ -26,19 +28,28 @@ from kasacloud.lan.serve import (
     check_loopback,
     plan_endpoints,
 )
+from kasacloud.lan.smart_bridge import (
+    BridgedSmartDevice,
+    FoundSmart,
+    adopt_smart,
+    read_smart_device,
+)
 from kasacloud.lan.transport import LanQuery
 
 __all__ = [
     "LOOPBACK_BROADCAST",
     "BridgeError",
     "BridgedDevice",
+    "BridgedSmartDevice",
     "Endpoint",
     "Found",
+    "FoundSmart",
     "LanAddressError",
     "LanQuery",
     "LanServer",
     "ServableDevice",
     "adopt",
+    "adopt_smart",
     "check_loopback",
     "cloud_info_of",
     "discover",
@@ -47,5 +58,6 @@ __all__ = [
     "plan_endpoints",
     "profile_ref",
     "read_device",
+    "read_smart_device",
     "with_lan",
 ]

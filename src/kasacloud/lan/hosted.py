@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from kasacloud.lan.addresses import PROFILE_PREFIX, is_bridged, parse_host
+from kasacloud.lan.smart_bridge import SMART_PREFIX, BridgedSmartDevice, is_bridged_smart
 from kasacloud.lan.transport import (
     DEFAULT_TIMEOUT_S,
     SYSINFO_QUERY,
@@ -194,7 +195,8 @@ def with_lan(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     probe_interval_s: float = DEFAULT_PROBE_INTERVAL_S,
 ) -> DeviceKit:
-    """``base`` plus bridged devices: ``lan:HOST:PORT`` profiles become :class:`BridgedDevice`."""
+    """``base`` plus bridged devices: ``lan:HOST:PORT`` profiles become :class:`BridgedDevice`,
+    ``lan-smart:HOST:PORT`` ones :class:`~kasacloud.lan.smart_bridge.BridgedSmartDevice`."""  # noqa: D205, D209
 
     def build(
         profile: str,
@@ -205,6 +207,16 @@ def with_lan(
         state: dict[str, Any] | None,
         region: str | None,
     ) -> HostedDevice:
+        if is_bridged_smart(profile):
+            host, port = parse_host(profile.removeprefix(SMART_PREFIX), 80)
+            return BridgedSmartDevice(
+                device_id,
+                host,
+                port,
+                state=dict(state or {}),
+                timeout_s=timeout_s,
+                probe_interval_s=probe_interval_s,
+            )
         if not is_bridged(profile):
             return base.build(
                 profile, device_id=device_id, alias=alias, clock=clock, state=state, region=region

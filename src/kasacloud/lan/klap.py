@@ -39,7 +39,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from kasacloud.lan.serve import LOOPBACK_BROADCAST, Endpoint, _udp_socket, check_loopback
+from kasacloud.lan.serve import LOOPBACK_BROADCAST, Endpoint, check_loopback, udp_socket
 
 log = logging.getLogger("kasacloud.lan.klap")
 
@@ -218,7 +218,7 @@ class KlapServer:
             def error_received(self, exc: Exception) -> None:
                 log.debug("UDP error on a discovery socket: %s", exc)
 
-        sock = _udp_socket((host, self._discovery_port))
+        sock = udp_socket((host, self._discovery_port))
         transport, _ = await loop.create_datagram_endpoint(Responder, sock=sock)
         if index is not None:
             self._udp.append(transport)
@@ -306,7 +306,8 @@ class KlapServer:
             _SIGNED_LONG.pack(seq)
             plaintext = session.cipher.decrypt(seq, await request.read())
             smart_request = json.loads(plaintext)
-        except (ValueError, struct.error):
+        except (ValueError, struct.error) as exc:
+            log.info("refused a KLAP request to %s: %s", self._devices[index][0], exc)
             return web.Response(status=400)
         endpoint, device = self._devices[index]
         if not isinstance(smart_request, dict):

@@ -232,13 +232,13 @@ class LanServer:
             protocol = _DiscoveryProtocol(self, index)
             # SO_REUSEADDR: a second simulator on another address must still be able to bind its
             # own device sockets and the shared broadcast address on the same port.
-            sock = _udp_socket((endpoint.host, port))
+            sock = udp_socket((endpoint.host, port))
             await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
             self._udp.append(protocol)
 
     async def _start_broadcast(self, port: int) -> None:
         loop = asyncio.get_running_loop()
-        sock = _udp_socket((LOOPBACK_BROADCAST, port))
+        sock = udp_socket((LOOPBACK_BROADCAST, port))
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _BroadcastProtocol(self, port), sock=sock
         )
@@ -348,7 +348,9 @@ class LanServer:
                 await writer.wait_closed()
 
 
-def _udp_socket(address: tuple[str, int]) -> socket.socket:
+def udp_socket(address: tuple[str, int]) -> socket.socket:
+    """A non-blocking UDP socket bound to ``address`` with SO_REUSEADDR (several simulators, and
+    the shared loopback broadcast address, on one port)."""  # noqa: D205, D209
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

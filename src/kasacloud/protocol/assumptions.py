@@ -93,9 +93,11 @@ SMART_ENERGY_DATA_MAX_POINTS: Final = {60: 8 * 24, 1440: 93, 43200: 24}
 # --- Server behaviour the protocol does not pin down (kasacloud's server follows these) ---------
 
 LOCKOUT_ERROR_CODE: Final = -20675
-LOCKOUT_MESSAGE: Final = "account locked"
-"""What login answers while an account is locked after repeated wrong passwords. PROTOCOL.md lists
-"account locked" among the meanings of -20675; the real lockout code is not documented."""
+LOCKOUT_MESSAGE: Final = "account locked: too many failed logins from this address; try later"
+"""What login answers to an address with recent failures while the account it tries is protected
+(too many failed logins from anywhere): the account is locked for that address only, never for an
+address without recent failures. PROTOCOL.md lists "account locked" among the meanings of -20675;
+the real lockout code is not documented."""
 
 UNKNOWN_ACCOUNT_LOGIN_CODE: Final = -20601
 """Login with an unknown e-mail answers like a wrong password (not -20600), so that login does not
@@ -110,10 +112,6 @@ MFA_CODE_DIGITS: Final = 6
 
 V1_MFA_ACCOUNT_LOGIN_CODE: Final = -23003
 """V1 login of an account with 2-step verification [V]: "App version is too old"."""
-
-UNKNOWN_ACCOUNT_STATUS_URL_IS_DEFAULT: Final = True
-"""getAccountStatusAndUrl for an unknown e-mail answers the default region's URL (not an error), so
-that it does not reveal which e-mails have accounts."""
 
 IS_SAME_REGION_MEANS_ACCOUNT_REGION: Final = True
 """``isSameRegion`` compares the device's region with its owner's home region."""
@@ -135,3 +133,68 @@ ALIAS_MAX_CHARS: Final = 31
 """The longest device name. Unknown for the cloud's setAlias; 31 is what IOT firmware stores
 (``set_dev_alias`` refuses more), and the apps allow no longer. The server's setAlias, the
 simulated devices and the client all use this one number (``protocol.families``)."""
+
+# --- Limits and rules of kasacloud's server (the cloud's own are not known) ---------------------
+
+MAX_JSON_DEPTH: Final = 32
+"""Deepest nesting of objects and arrays accepted in a body or a ``requestData`` string. The
+deepest real request (a SMART ``multipleRequest`` inside a V1 envelope) is about 8 levels deep."""
+
+MAX_JSON_NUMBER_CHARS: Final = 32
+"""Longest number literal accepted (digits, sign, point and exponent): 64-bit values and
+millisecond timestamps fit many times over; a float that overflows to infinity is refused too."""
+
+MALFORMED_BODY_CODE: Final = -10100
+"""A body that is not UTF-8 JSON, or goes past the limits above (or holds a lone UTF-16 surrogate),
+answers -10100 "JSON format error". Inside ``requestData`` the same faults answer -20107."""
+
+MAX_TERMINAL_ID_CHARS: Final = 128
+"""Longest ``terminalUUID`` accepted (a UUID is 36); it is stored beside every token."""
+
+MAX_CREDENTIAL_CHARS: Final = 512
+"""Longest e-mail or password login accepts; longer ones answer -20601 without being hashed."""
+
+PERSIST_FAILED_CODE: Final = -1
+"""A change the server could not write to its store is rolled back and answered -1 "unknow
+error": the change did not happen."""
+
+# --- Apps and replay -------------------------------------------------------------------------
+
+KNOWN_APP_TYPES: Final = ("Kasa_Android_Mix", "TP-Link_Tapo_Android", "Kasa_Android")
+"""``appType`` values V2 account calls accept: the Kasa and Tapo apps' (PROTOCOL.md sections 3 and
+6), and the V1 Kasa app's, which some clients also send on V2 refreshToken. The iOS apps' values are
+not known; an operator adds them through ``ServerConfig.app_types``."""
+
+NONCE_RETENTION_S: Final = 2 * SIGNATURE_MAX_SKEW_S
+"""How long the server remembers a V2 nonce, by its own clock from when it first saw it: a replay
+inside this window is refused whatever its timestamp (the fixed one included). Past it, a real
+timestamp is outside the skew window anyway; a fixed-timestamp request could be replayed, which
+is why the fixed timestamp is weaker and documented as such."""
+
+MAX_NONCE_CHARS: Final = 64
+"""Longest nonce accepted (a UUID4 is 36 characters)."""
+
+NONCE_CACHE_SIZE: Final = 200_000
+"""Most nonces remembered at once; the oldest are forgotten first when more arrive."""
+
+REPLAYED_NONCE_MESSAGE: Final = "Signature verification failed: nonce already used"
+"""A replayed nonce answers the signature error code (-20104) with this message."""
+
+# --- Login protection ------------------------------------------------------------------------
+
+THROTTLED_LOGIN_CODE: Final = -20004
+"""What login answers to an address that is slowed or refused after failed logins, and to an
+account whose 2-step codes are throttled: -20004 "API rate limit exceeded", the cloud's own
+"too many requests" code. Clients back off on it."""
+
+ACCOUNT_STATUS_URL_IS_ASKED_REGION: Final = True
+"""getAccountStatusAndUrl answers the URL of the region that was asked, for every e-mail, so that
+it reveals nothing about which e-mails have accounts or where they live. The home region comes
+from login itself: a right password on another region's host answers -20212 with the home URL;
+a wrong one answers -20601 there as anywhere."""
+# --- Rules ---------------------------------------------------------------------------------------
+
+COUNTDOWN_REMAIN_KEY: Final = "remain"
+"""The key of a countdown rule's seconds left in ``count_down.get_rules``. Not in our captures
+(none has a running countdown); third-party docs of IOT plugs show ``remain`` beside ``delay``.
+The simulated devices report it; the CLI shows it as the time left when a device does."""

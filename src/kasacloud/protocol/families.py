@@ -142,7 +142,6 @@ def classify(
 
 # ---- SMART devices -----------------------------------------------------------------------------
 
-SMART_HUB_TYPES: Final = ("SMART.TAPOHUB", "SMART.KASAHUB")
 SMART_SENSOR_TYPES: Final = ("SMART.TAPOSENSOR", "SMART.KASAENERGY")
 
 
@@ -156,17 +155,20 @@ def component_ids(component_nego: Mapping[str, Any] | None) -> dict[str, int]:
     return found
 
 
-def classify_smart(
+def classify_smart_device(
     *, device_type: str, components: Mapping[str, int], info: Mapping[str, Any] | None = None
 ) -> Family:
-    """The family of a SMART device (or child), from its ``component_nego`` and ``deviceType``.
+    """The client's family of a SMART device (or child), from ``component_nego`` and type.
+
+    Unlike :func:`classify_smart` (the simulator's naming), hubs and their sensors are families
+    of their own here (``hub``, ``sensor``), and a multi-gang switch is a strip of its gangs.
 
     No model names: what the device says it can do decides. A hub's type names it; a device with
     children (``control_child``) is a strip of them; a light strip has ``light_strip``; a bulb is
     a ``TAPOBULB``; a switch with ``brightness`` is a dimmer; a child without an on/off state
     (``device_on``) is a sensor.
 
-    >>> classify_smart(device_type="SMART.TAPOPLUG", components={"device": 2, "led": 1})
+    >>> classify_smart_device(device_type="SMART.TAPOPLUG", components={"device": 2, "led": 1})
     <Family.PLUG: 'plug'>
     """
     kind = device_type.upper()
@@ -303,3 +305,58 @@ def alias_problem(alias: object) -> str | None:
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in alias):
         return "a name cannot hold unpaired surrogate characters"
     return None
+
+
+# ---- SMART devices (Tapo, and Kasa hardware since 2022) ------------------------------------------
+
+SMART_HUB_TYPES: Final = ("SMART.TAPOHUB", "SMART.KASAHUB")
+
+
+def classify_smart(
+    components: Mapping[str, int] | Sequence[str],
+    *,
+    device_type: str = "",
+    child_categories: Sequence[str] = (),
+) -> Family:
+    """The family of a SMART device, from its ``component_nego`` ids (never its model name).
+
+    ``child_categories`` are the ``category`` of its children (``plug.powerstrip.sub-plug``,
+    ``subg.trigger.contact-sensor`` ...). A hub, and a hub's sensors, are ``Family.OTHER``: what
+    they show are their children's readings, not a state of their own.
+
+    >>> classify_smart(["device", "brightness", "color", "color_temperature"])
+    <Family.BULB: 'bulb'>
+    >>> classify_smart(["device", "control_child"], child_categories=["plug.powerstrip.sub-plug"])
+    <Family.STRIP: 'strip'>
+    """
+    ids = set(components)
+    kind = device_type.upper()
+    if kind in SMART_HUB_TYPES or any(c.startswith("subg.") for c in child_categories):
+        return Family.OTHER
+    if "light_strip" in ids or "light_strip_lighting_effect" in ids:
+        return Family.LIGHT_STRIP
+    if {"color", "color_temperature"} & ids or kind.endswith("BULB"):
+        return Family.BULB
+    if child_categories and ("child_device" in ids or "control_child" in ids):
+        if any("powerstrip" in c or c.endswith("sub-plug") for c in child_categories):
+            return Family.STRIP
+        return Family.WALL_SWITCH  # a multi-gang switch (KS240): its gangs are the children
+    if "brightness" in ids:
+        return Family.DIMMER
+    if kind.endswith("SWITCH"):
+        return Family.WALL_SWITCH
+    if kind.endswith(("PLUG", "ENERGY")) or "device" in ids:
+        return Family.PLUG
+    return Family.OTHER
+
+
+def classify_smart_child(category: str, components: Mapping[str, int] | Sequence[str]) -> Family:
+    """The family of a SMART device's child: a strip's outlet, a gang, or a hub's sensor."""
+    ids = set(components)
+    if category.startswith("subg."):
+        return Family.OTHER
+    if "powerstrip" in category or category.endswith("sub-plug"):
+        return Family.OUTLET
+    if "brightness" in ids or category.endswith("sub-dimmer"):
+        return Family.DIMMER
+    return Family.WALL_SWITCH

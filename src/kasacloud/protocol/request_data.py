@@ -7,11 +7,11 @@ these functions, so the two forms are handled in exactly one way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from kasacloud import _json
+from kasacloud.protocol import wirejson
 
 
 class RequestDataError(ValueError):
@@ -28,6 +28,9 @@ def encode(data: Mapping[str, Any], *, as_string: bool = True) -> str | dict[str
 def decode(value: object) -> tuple[dict[str, Any], bool]:
     """Decode ``requestData``/``responseData``; return the dict and whether it came as a string.
 
+    A string is decoded within the wire limits (:func:`kasacloud.protocol.wirejson.loads`: depth,
+    number length, valid Unicode).
+
     Raises:
         RequestDataError: when the value is not a JSON object or a string holding one.
     """
@@ -35,11 +38,9 @@ def decode(value: object) -> tuple[dict[str, Any], bool]:
         return dict(value), False
     if isinstance(value, str | bytes):
         try:
-            parsed = _json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise RequestDataError(f"not valid JSON: {exc.msg} at position {exc.pos}") from None
-        except UnicodeDecodeError:
-            raise RequestDataError("not valid UTF-8") from None
+            parsed = wirejson.loads(value)
+        except wirejson.WireJSONError as exc:
+            raise RequestDataError(str(exc)) from None
         if not isinstance(parsed, dict):
             raise RequestDataError(f"expected a JSON object, got {type(parsed).__name__}")
         return parsed, True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -49,6 +50,22 @@ CONTENT_MD5_HEADER: Final = "Content-MD5"
 
 class SignatureError(ValueError):
     """A V2 request's signature is missing, malformed or wrong; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What a valid signature vouches for: the app whose key signed, the nonce and timestamp."""
+
+    app: AppKey
+    nonce: str
+    timestamp: str
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (headers may hold any byte)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
 
 
 def content_md5(body: bytes) -> str:
@@ -113,10 +130,28 @@ def verify(
     *,
     now: float | None = None,
 ) -> AppKey:
-    """Check a signed request; return the app whose key signed it.
+    """Check a signed request; return the app whose key signed it (see :func:`check`).
+
+    Raises:
+        SignatureError: with a message that says what is wrong.
+    """
+    return check(headers, body, path, apps, now=now).app
+
+
+def check(
+    headers: Mapping[str, str],
+    body: bytes,
+    path: str,
+    apps: Iterable[AppKey] = KNOWN_APPS,
+    *,
+    now: float | None = None,
+) -> Verified:
+    """Check a signed request; return what the signature vouches for.
 
     ``headers`` must look up case-insensitively (as Starlette's and httpx's do). Timestamps are
-    accepted when they are the fixed ``9999999999`` or within ``SIGNATURE_MAX_SKEW_S`` of now.
+    accepted when they are the fixed ``9999999999`` or a finite number within
+    ``SIGNATURE_MAX_SKEW_S`` of now. Whether the nonce was seen before is the server's to check
+    (it needs memory): see ``NONCE_RETENTION_S``.
 
     Raises:
         SignatureError: with a message that says what is wrong.
@@ -124,7 +159,7 @@ def verify(
     md5 = headers.get(CONTENT_MD5_HEADER)
     if not md5:
         raise SignatureError("the Content-MD5 header is missing")
-    if not hmac.compare_digest(md5, content_md5(body)):
+    if not _same(md5, content_md5(body)):
         raise SignatureError("Content-MD5 does not match the body")
     auth = headers.get(AUTHORIZATION_HEADER)
     if not auth:
@@ -136,12 +171,17 @@ def verify(
     ts = parts["Timestamp"]
     if ts != assumptions.FIXED_TIMESTAMP:
         try:
-            skew = abs(float(ts) - (time.time() if now is None else now))
+            stamp = float(ts)
         except ValueError:
             raise SignatureError("Timestamp is not a number") from None
-        if skew > assumptions.SIGNATURE_MAX_SKEW_S:
+        if not math.isfinite(stamp):  # nan would pass any comparison with the window
+            raise SignatureError("Timestamp is not a finite number")
+        if abs(stamp - (time.time() if now is None else now)) > assumptions.SIGNATURE_MAX_SKEW_S:
             raise SignatureError("Timestamp is too far from the server's clock")
-    expected = signature(app.secret_key, md5, ts, parts["Nonce"], path)
-    if not hmac.compare_digest(expected, parts["Signature"].lower()):
+    nonce = parts["Nonce"]
+    if len(nonce) > assumptions.MAX_NONCE_CHARS:
+        raise SignatureError(f"Nonce is longer than {assumptions.MAX_NONCE_CHARS} characters")
+    expected = signature(app.secret_key, md5, ts, nonce, path)
+    if not _same(expected, parts["Signature"].lower()):
         raise SignatureError("Signature does not match")
-    return app
+    return Verified(app, nonce, ts)

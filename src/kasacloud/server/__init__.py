@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from kasacloud.server.config import RateLimit, ServerConfig
+from kasacloud.server.config import LoginPolicy, RateLimit, ServerConfig
 from kasacloud.server.local import LocalCloud
 
-__all__ = ["LocalCloud", "RateLimit", "ServerConfig"]
+__all__ = ["LocalCloud", "LoginPolicy", "RateLimit", "ServerConfig"]

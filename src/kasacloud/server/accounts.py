@@ -1,4 +1,4 @@
-"""Accounts: password hashes, tokens, lockout after wrong passwords, and 2-step verification.
+"""Accounts: password hashes, tokens, login protection, and 2-step verification.
 
 Passwords are kept only as scrypt hashes (salted, slow: run off the event loop). Tokens are
 ``secrets.token_urlsafe`` strings; the server keeps only their SHA-256, in memory and in the store,
@@ -27,6 +27,7 @@ from kasacloud.protocol import assumptions
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.config import ServerConfig
 from kasacloud.server.faults import Fault
+from kasacloud.server.login_guard import LoginGuard
 from kasacloud.server.store import AccountRow, Store, TokenRow
 
 log = logging.getLogger("kasacloud.server.accounts")
@@ -106,12 +107,6 @@ class Account:
 
 
 @dataclass(slots=True)
-class _Lockout:
-    failures: int = 0
-    locked_until: float = 0.0
-
-
-@dataclass(slots=True)
 class MfaProcess:
     """One pending 2-step verification: created by a login that needs it."""
 
@@ -168,7 +163,7 @@ class MfaOutbox:
 
 
 class Accounts:
-    """Every account, token, lockout and MFA process: in memory, written through to the store."""
+    """Every account, token and MFA process: in memory, written through to the store."""
 
     def __init__(
         self, store: Store, config: ServerConfig, now: Callable[[], float], outbox: MfaOutbox
@@ -181,9 +176,13 @@ class Accounts:
         self._by_id: dict[str, Account] = {}
         self._tokens: dict[str, TokenRow] = {}
         self._trusted: set[tuple[str, str]] = set()
-        self._lockouts: dict[str, _Lockout] = {}
+        self.guard = LoginGuard(config.login_policy, now)
+        """Failed logins per source address and per account (see :mod:`.login_guard`)."""
+        self.password_checks = 0
+        """Password hashes computed by :meth:`check_password`, known e-mail or not."""
         self._mfa: dict[str, MfaProcess] = {}
-        # A hash to check against when the e-mail is unknown, so that both answers take as long.
+        # A hash to check against when the e-mail is unknown, so that both answers cost the same
+        # work (same scrypt parameters as a new account's) and take as long.
         self._decoy_hash = hash_password(secrets.token_urlsafe(), config.scrypt_n)
         for row in store.load_accounts():
             self._add(Account(**{f: getattr(row, f) for f in AccountRow.__slots__}))
@@ -246,32 +245,33 @@ class Accounts:
         """Every account, in creation order."""
         return list(self._by_id.values())
 
-    # --- passwords and lockout --------------------------------------------------------------
+    # --- passwords --------------------------------------------------------------------------
 
-    async def check_password(self, email: str, password: str) -> Account:
-        """Return the account if the password is right.
+    async def check_password(self, email: str, password: str, *, source: str) -> Account:
+        """Return the account if the password is right; ``source`` is the client's address.
+
+        An unknown e-mail goes through exactly the same steps as a known one (the login guard,
+        one scrypt hash against a decoy, the failure counted), so that no answer, code or amount
+        of work tells which e-mails have accounts.
 
         Raises:
-            Fault: -20601 for a wrong password or unknown e-mail, -20675 while locked.
+            Fault: -20601 for a wrong password or unknown e-mail; the login guard's codes
+                (-20004, -20675) while the address is slowed or the account protected.
         """
+        self.guard.before_attempt(source, email)
         account = self.by_email(email)
-        if account is not None:
-            lock = self._lockouts.get(account.account_id)
-            if lock is not None and lock.locked_until > self._now():
-                raise Fault(assumptions.LOCKOUT_ERROR_CODE, assumptions.LOCKOUT_MESSAGE)
         stored = account.password_hash if account is not None else self._decoy_hash
-        ok = await anyio.to_thread.run_sync(verify_password, password, stored)
-        if account is None:
-            raise Fault(assumptions.UNKNOWN_ACCOUNT_LOGIN_CODE)
-        lock = self._lockouts.setdefault(account.account_id, _Lockout())
-        if not ok:
-            lock.failures += 1
-            if lock.failures >= self._config.max_failed_logins:
-                lock.failures = 0
-                lock.locked_until = self._now() + self._config.lockout_s
-                log.warning("account %s locked after repeated wrong passwords", account.account_id)
-            raise Fault(ErrorCode.WRONG_CREDENTIALS)
-        lock.failures = 0
+        ok = False
+        if len(password) <= assumptions.MAX_CREDENTIAL_CHARS:
+            self.password_checks += 1
+            ok = await anyio.to_thread.run_sync(verify_password, password, stored)
+        if account is None or not ok:
+            self.guard.failed(source, email)
+            raise Fault(
+                ErrorCode.WRONG_CREDENTIALS
+                if account is not None
+                else assumptions.UNKNOWN_ACCOUNT_LOGIN_CODE
+            )
         return account
 
     # --- tokens -----------------------------------------------------------------------------
@@ -378,15 +378,29 @@ class Accounts:
         self.outbox.deliver(SentCode(account.email, code, mfa_type, now))
 
     async def check_code(
-        self, account: Account, process_id: object, code: object, terminal: str, *, bind: bool
+        self,
+        account: Account,
+        process_id: object,
+        code: object,
+        terminal: str,
+        *,
+        bind: bool,
+        source: str,
     ) -> None:
         """Accept a code for an MFA process, or raise.
 
+        Wrong codes are counted per account across all its MFA processes (and against the
+        ``source`` address): past ``LoginPolicy.mfa_max_wrong_codes`` no code is checked until the
+        window has passed.
+
         Raises:
-            Fault: ``MFA_WRONG_CODE_ERROR`` for an unknown process, a wrong or expired code.
+            Fault: ``MFA_WRONG_CODE_ERROR`` for an unknown process, a wrong or expired code;
+                ``THROTTLED_LOGIN_CODE`` while the account's codes are throttled.
         """
+        self.guard.before_code(account.account_id)
         process = self._mfa.get(process_id) if isinstance(process_id, str) else None
         if process is None or process.account_id != account.account_id:
+            self.guard.code_failed(account.account_id, source)
             raise Fault(assumptions.MFA_WRONG_CODE_ERROR, "MFA process not found")
         now = self._now()
         valid = any(
@@ -394,11 +408,13 @@ class Accounts:
             for c, exp in process.codes
         )
         if not valid:
+            self.guard.code_failed(account.account_id, source)
             process.attempts += 1
             if process.attempts >= self._config.mfa_max_attempts:
                 del self._mfa[process.process_id]
             raise Fault(assumptions.MFA_WRONG_CODE_ERROR, "verification code is wrong or expired")
         del self._mfa[process.process_id]
         if bind and assumptions.MFA_BIND_SKIPS_LATER_MFA:
-            self._trusted.add((account.account_id, terminal))
+            # Stored first: memory never trusts a terminal the store would forget.
             await anyio.to_thread.run_sync(self._store.trust_terminal, account.account_id, terminal)
+            self._trusted.add((account.account_id, terminal))

@@ -6,23 +6,28 @@
 - ``POST /api/v2/common/passthrough``: SMART device calls (signed), :mod:`kasacloud.server.smart`.
 
 Errors are answered as the real cloud answers them: HTTP 200 with ``error_code`` and ``msg``.
+Nothing a client sends gets a 5xx or a traceback: bodies are decoded within limits
+(:mod:`kasacloud.protocol.wirejson`), and :class:`NoServerErrors` turns any exception a handler
+still raises into a -1 answer and one log line, keeping the connection open.
 """
 
 from __future__ import annotations
 
-import json
+import ipaddress
 import logging
 import time
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasacloud import _json as fast_json
-from kasacloud.protocol import assumptions, envelope, signing
+from kasacloud.protocol import assumptions, envelope, signing, wirejson
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server import apps, smart, v1, v2
 from kasacloud.server.calls import Call
@@ -30,12 +35,56 @@ from kasacloud.server.service import CloudService
 
 log = logging.getLogger("kasacloud.server.http")
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 _NO_QUERY = QueryParams()
 
 
 class _TooLarge(Exception):
     pass
+
+
+class NoServerErrors:
+    """ASGI middleware: an exception escaping a handler becomes a -1 answer, not a 500.
+
+    Starlette answers an unhandled exception with a 500 and a traceback in the log, and uvicorn
+    then drops the connection without ``Connection: close``, so a keep-alive client's next call
+    fails too. Here the client gets the cloud's error shape on a connection that stays usable,
+    and the log gets one line naming the exception (its stack only at DEBUG).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; answer -1 for whatever it raises before its answer started."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the last line of defence: every failure is answered
+            log.error(
+                "%s %s failed: %s: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            log.debug("stack of that failure", exc_info=True)
+            if started:
+                return  # part of an answer went out: nothing sensible can follow it
+            answer = JSONResponse(envelope.failure(ErrorCode.UNKNOWN))
+            await answer(scope, receive, send)
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -58,41 +107,97 @@ def _json(body: dict[str, Any]) -> Response:
 def _call(service: CloudService, request: Request, signed_by: signing.AppKey | None = None) -> Call:
     server = request.scope.get("server")
     port = server[1] if server else None
-    peer = request.client.host if request.client else "?"
     # Most calls have no query string: skip parsing one (a few percent of a passthrough).
     query = request.query_params if request.scope.get("query_string") else _NO_QUERY
     app = apps.app_of(signed_by, query)
-    return Call(service, service.region_for_port(port), query, peer, app)
+    return Call(service, service.region_for_port(port), query, _peer(request), app)
+
+
+def _peer(request: Request) -> str:
+    """The client's address: the TCP peer, or what a trusted proxy says it forwarded for."""
+    peer = request.client.host if request.client else "?"
+    trusted = request.app.state.trusted_proxies
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    # Right to left: each trusted proxy appended the address it got the request from; the first
+    # untrusted one is the client. What is left of it, the client wrote itself.
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a proxy would not append that: believe nothing more
+        if not _is_trusted(hop, trusted):
+            return hop
+    return peer
+
+
+def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == net.version and ip in net for net in trusted)
+
+
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """Parse ``ServerConfig.trusted_proxies`` (addresses or networks).
+
+    Raises:
+        ValueError: an entry is neither, saying which.
+    """
+    networks: list[IPNetwork] = []
+    for entry in proxies:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"trusted proxy {entry!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)
 
 
 async def _read(request: Request, service: CloudService) -> tuple[bytes | None, Response | None]:
     try:
         return await _body(request, service.config.max_body_bytes), None
     except _TooLarge:
+        peer = _peer(request)
+        log.info("refused a request on %s from %s: body too large", request.url.path, peer)
         status = assumptions.OVERSIZED_BODY_HTTP_STATUS
         failure = envelope.failure(ErrorCode.JSON_FORMAT, "Request body too large")
         return None, JSONResponse(failure, status_code=status)
+    except ClientDisconnect:
+        # The client went away (or the body read timed out): nobody is left to answer.
+        return None, Response(status_code=400)
 
 
 def _verify(
     request: Request, body: bytes, service: CloudService
 ) -> tuple[signing.AppKey | None, Response | None]:
-    """The app whose key signed the request, or the refusal to answer."""
+    """The app whose key signed the request (its nonce first seen), or the refusal to answer."""
     try:
-        app = signing.verify(request.headers, body, request.url.path, service.config.app_keys)
+        verified = signing.check(request.headers, body, request.url.path, service.config.app_keys)
     except signing.SignatureError as exc:
-        log.info("refused a V2 request on %s: %s", request.url.path, exc)
+        log.info("refused a V2 request on %s from %s: %s", request.url.path, _peer(request), exc)
         return None, _json(
             envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.SIGNATURE_ERROR_MESSAGE)
         )
-    return app, None
+    if not service.nonces.first_use(verified.nonce):
+        log.info("refused a replayed V2 request on %s from %s", request.url.path, _peer(request))
+        return None, _json(
+            envelope.failure(assumptions.SIGNATURE_ERROR_CODE, assumptions.REPLAYED_NONCE_MESSAGE)
+        )
+    return verified.app, None
 
 
-def _parse(body: bytes) -> tuple[object, bool]:
+def _parse(request: Request, body: bytes) -> tuple[object, Response | None]:
+    """The decoded body, or the -10100 answer saying what is wrong with it."""
     try:
-        return fast_json.loads(body), True
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None, False
+        return wirejson.loads(body), None
+    except wirejson.WireJSONError as exc:
+        log.info("refused a request on %s from %s: %s", request.url.path, _peer(request), exc)
+        msg = f"JSON format error: {exc}"
+        return None, _json(envelope.failure(assumptions.MALFORMED_BODY_CODE, msg))
 
 
 async def root(request: Request) -> Response:
@@ -107,9 +212,9 @@ async def root(request: Request) -> Response:
         signed_by, bad = _verify(request, body, service)
         if bad is not None:
             return bad
-    payload, ok = _parse(body)
-    if not ok:
-        return _json(envelope.failure(ErrorCode.JSON_FORMAT))
+    payload, malformed = _parse(request, body)
+    if malformed is not None:
+        return malformed
     started = time.perf_counter()
     answer = await v1.dispatch(_call(service, request, signed_by), payload)
     if log.isEnabledFor(logging.DEBUG):  # the arguments cost more than the check
@@ -133,9 +238,9 @@ async def account_call(request: Request) -> Response:
     signed_by, bad = _verify(request, body, service)
     if bad is not None:
         return bad
-    payload, ok = _parse(body)
-    if not ok:
-        return _json(envelope.failure(ErrorCode.JSON_FORMAT))
+    payload, malformed = _parse(request, body)
+    if malformed is not None:
+        return malformed
     name = request.path_params["call"]
     return _json(await v2.dispatch(_call(service, request, signed_by), name, payload))
 
@@ -149,9 +254,9 @@ async def common_passthrough(request: Request) -> Response:
     signed_by, bad = _verify(request, body, service)
     if bad is not None:
         return bad
-    payload, ok = _parse(body)
-    if not ok:
-        return _json(envelope.failure(ErrorCode.JSON_FORMAT))
+    payload, malformed = _parse(request, body)
+    if malformed is not None:
+        return malformed
     return _json(await smart.common_passthrough(_call(service, request, signed_by), payload))
 
 
@@ -162,7 +267,9 @@ def create_app(service: CloudService) -> Starlette:
             Route("/", root, methods=["POST"]),
             Route("/api/v2/account/{call}", account_call, methods=["POST"]),
             Route(assumptions.TAPO_PASSTHROUGH_PATH, common_passthrough, methods=["POST"]),
-        ]
+        ],
+        middleware=[Middleware(NoServerErrors)],
     )
     app.state.service = service
+    app.state.trusted_proxies = trusted_networks(service.config.trusted_proxies)
     return app

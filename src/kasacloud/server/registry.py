@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import functools
 import gc
 import itertools
@@ -50,6 +51,8 @@ class HostedEntry:
     """The server's own flag (a device seeded offline); the device may also be offline itself."""
     binding: tuple[str | None, str] | None = None
     """The (owner e-mail, server host) last told to the device; None: not told yet."""
+    saved: tuple[str, dict[str, Any] | None] | None = None
+    """(alias, snapshot) as last written to the store: what a failed write rolls back to."""
 
     @property
     def device_id(self) -> str:
@@ -189,6 +192,7 @@ class Registry:
                 log.error("device %s not rebuilt: %s", row.device_id, exc)
                 continue
             entry = HostedEntry(device, row.owner, row.profile, row.source, row.region, row.online)
+            entry.saved = (row.alias, row.snapshot)
             self._index(entry)
             self.sync_binding(entry)
 
@@ -218,7 +222,8 @@ class Registry:
             entries.append(entry)
             rows.append(self._row(entry, next(self._seq)))
         self._store.put_devices(rows)
-        for entry in entries:
+        for entry, row in zip(entries, rows, strict=True):
+            entry.saved = (row.alias, row.snapshot)
             self._index(entry)
             self.sync_binding(entry)
         return entries
@@ -371,13 +376,51 @@ class Registry:
         return response
 
     async def persist(self, entry: HostedEntry) -> None:
-        """Write a device's alias and snapshot to the store; returns once it is on disk."""
+        """Write a device's alias and snapshot to the store; returns once it is on disk.
+
+        Raises:
+            Fault: -1 when the write failed; the device is then rolled back to its last stored
+                state, so that memory never holds a change the store does not.
+        """
         # The sequence number is taken here, on the event loop, with the snapshot: if two writes
         # of one device reach the store out of order, the older one is ignored.
         seq = next(self._seq)
         alias = str(entry.device.cloud_info().get("alias", ""))
         snapshot = entry.device.snapshot()
-        await self._writer.save(DeviceState(entry.device_id, alias, snapshot, seq))
+        try:
+            await self._writer.save(DeviceState(entry.device_id, alias, snapshot, seq))
+        except Exception as exc:
+            log.error(
+                "device %s: a change could not be stored (%s: %s); rolled back",
+                entry.device_id,
+                type(exc).__name__,
+                exc,
+            )
+            self._roll_back(entry)
+            raise Fault(
+                assumptions.PERSIST_FAILED_CODE, "the change could not be saved; nothing changed"
+            ) from None
+        entry.saved = (alias, snapshot)
+
+    def _roll_back(self, entry: HostedEntry) -> None:
+        """Rebuild the device from its last stored alias and snapshot."""
+        if entry.saved is None:
+            return
+        alias, snapshot = entry.saved
+        try:
+            entry.device = self._kit.build(
+                entry.profile,
+                device_id=entry.device_id,
+                alias=alias,
+                clock=self.clock,
+                state=copy.deepcopy(snapshot),
+                region=entry.region,
+            )
+        except (ValueError, OSError, KeyError) as exc:  # pragma: no cover - it was built before
+            log.error("device %s not rolled back: %s", entry.device_id, exc)
+            return
+        entry.binding = None
+        self.sync_binding(entry)
 
     async def set_alias(self, entry: HostedEntry, alias: str) -> None:
         """Rename a device: the alias lives on the device, so this is a passthrough to it.

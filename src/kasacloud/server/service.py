@@ -18,6 +18,7 @@ from typing import Any
 from kasacloud.server.accounts import Account, Accounts, MfaOutbox
 from kasacloud.server.config import ServerConfig
 from kasacloud.server.devices import DeviceKit, default_kit
+from kasacloud.server.nonces import NonceCache
 from kasacloud.server.ratelimit import RateLimiter
 from kasacloud.server.registry import DeviceSpec, Registry
 from kasacloud.server.seed import Seed, SeedAccount, SeedDevice, load_seed
@@ -69,7 +70,10 @@ class CloudService:
             self.store, self.config, self.kit, self.clock, self.region_url, self._owner_email
         )
         self.account_limiter = RateLimiter(self.config.account_rate_limit, self.clock.now)
+        self.address_limiter = RateLimiter(self.config.address_rate_limit, self.clock.now)
         self.terminal_limiter = RateLimiter(self.config.terminal_rate_limit, self.clock.now)
+        self.nonces = NonceCache(self.clock.now)
+        """V2 nonces seen lately (replays are refused)."""
         if self.store.is_empty():
             parsed = seed if isinstance(seed, Seed) or seed is None else load_seed(seed)
             self._apply_seed(parsed or self._demo_seed())

@@ -10,11 +10,20 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from kasacloud.protocol import assumptions, envelope, families, request_data
+from kasacloud.protocol import assumptions, envelope, request_data
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server import apps
 from kasacloud.server.accounts import Account
-from kasacloud.server.calls import Call, require, text, truthy
+from kasacloud.server.calls import (
+    Call,
+    device_id,
+    limit_account_call,
+    require,
+    terminal_id,
+    text,
+    truthy,
+    valid_alias,
+)
 from kasacloud.server.faults import Fault
 
 log = logging.getLogger("kasacloud.server.v1")
@@ -30,23 +39,16 @@ def authenticate(call: Call, params: Mapping[str, Any]) -> Account:
     return account
 
 
-def terminal_key(call: Call, params: Mapping[str, Any]) -> str:
-    """What the per-terminal limit counts by: the terminal UUID, else the peer address."""
-    terminal = params.get("terminalUUID") or call.query.get("termID")
-    return f"t:{terminal}" if isinstance(terminal, str) and terminal else f"ip:{call.peer}"
-
-
 async def login(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Password login; an account with 2-step verification must use V2 (-23003)."""
     email = text(params, "cloudUserName")
     password = text(params, "cloudPassword")
-    require(params, "terminalUUID")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    terminal = terminal_id(params)
+    limit_account_call(call, params)
     accounts = call.service.accounts
-    account = await accounts.check_password(email, password)
+    account = await accounts.check_password(email, password, source=call.peer)
     if account.mfa:
         raise Fault(assumptions.V1_MFA_ACCOUNT_LOGIN_CODE)
-    terminal = str(params.get("terminalUUID"))
     tokens = await accounts.issue(
         account, terminal, refresh=truthy(params.get("refreshTokenNeeded"))
     )
@@ -57,7 +59,7 @@ async def login(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
 async def refresh_token(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """A new token (and a rotated refresh token) for a refresh token."""
     require(params, "refreshToken")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    limit_account_call(call, params)
     return envelope.success(await call.service.accounts.refresh(params["refreshToken"]))
 
 
@@ -74,7 +76,7 @@ async def get_device_list(call: Call, params: Mapping[str, Any]) -> dict[str, An
 async def passthrough(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Relay ``requestData`` to the device; answer ``responseData`` in the form it was sent."""
     account = authenticate(call, params)
-    entry = call.service.registry.owned(account, params.get("deviceId"))
+    entry = call.service.registry.owned(account, device_id(params))
     if apps.is_smart(entry):
         # SMART devices do not answer IOT passthroughs: TP-Link's cloud says "offline".
         raise Fault(ErrorCode.DEVICE_OFFLINE)
@@ -90,11 +92,8 @@ async def passthrough(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
 async def set_alias(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Rename a device."""
     account = authenticate(call, params)
-    entry = call.service.registry.owned(account, params.get("deviceId"))
-    require(params, "alias")
-    alias = params["alias"]
-    if families.alias_problem(alias) is not None:
-        raise Fault(ErrorCode.ALIAS_FORMAT)
+    entry = call.service.registry.owned(account, device_id(params))
+    alias = valid_alias(params)
     if apps.is_smart(entry):
         await apps.set_smart_alias(call.service.registry, entry, alias)
     else:
@@ -105,7 +104,7 @@ async def set_alias(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
 async def unbind_device(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """Unbind a device from the caller's account."""
     account = authenticate(call, params)
-    entry = call.service.registry.owned(account, params.get("deviceId"))
+    entry = call.service.registry.owned(account, device_id(params))
     user = params.get("cloudUserName")
     if user is not None and (not isinstance(user, str) or user.strip().lower() != account.email):
         raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: cloudUserName")
@@ -133,15 +132,18 @@ METHODS: dict[str, Handler] = {
 async def dispatch(call: Call, payload: object) -> dict[str, Any]:
     """Answer one V1 envelope (errors become error answers)."""
     if not isinstance(payload, Mapping):
-        return envelope.failure(ErrorCode.JSON_FORMAT)
+        log.info("refused a body that is not a JSON object")
+        return envelope.failure(ErrorCode.JSON_FORMAT, "JSON format error: not a JSON object")
     method = payload.get("method")
     handler = METHODS.get(method) if isinstance(method, str) else None
     if handler is None:
+        log.info("refused an unknown method")
         return envelope.failure(ErrorCode.METHOD_NOT_FOUND)
     params = payload.get("params")
     if params is None:
         params = {}
     if not isinstance(params, Mapping):
+        log.info("%s refused: params is not an object", method)
         return envelope.failure(ErrorCode.ARGS_INVALID, "args is invalid: params")
     try:
         return await handler(call, params)

@@ -15,9 +15,8 @@ from typing import Any
 from kasacloud.protocol import assumptions, envelope
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.server.accounts import Account
-from kasacloud.server.calls import Call, require, text, truthy
+from kasacloud.server.calls import Call, limit_account_call, require, terminal_id, text, truthy
 from kasacloud.server.faults import Fault
-from kasacloud.server.v1 import terminal_key
 
 log = logging.getLogger("kasacloud.server.v2")
 
@@ -27,32 +26,29 @@ SUPPORTED_MFA_TYPES = [assumptions.MFA_TYPE_PUSH, assumptions.MFA_TYPE_EMAIL]
 
 
 async def _password(call: Call, params: Mapping[str, Any]) -> Account:
-    """Check the body's credentials (counting the call against the terminal)."""
+    """Check the body's credentials, then the region (only a right password learns the home)."""
     email = text(params, "cloudUserName")
     password = text(params, "cloudPassword")
-    require(params, "terminalUUID")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
-    account = call.service.accounts.by_email(email)
-    if account is not None and account.region != call.region:
+    terminal_id(params)
+    limit_account_call(call, params)
+    account = await call.service.accounts.check_password(email, password, source=call.peer)
+    if account.region != call.region:
         raise Fault(
             ErrorCode.WRONG_REGION,
             result={"appServerUrl": call.service.region_url(account.region)},
         )
-    return await call.service.accounts.check_password(email, password)
+    return account
 
 
 async def get_account_status_and_url(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The account's regional host."""
-    email = text(params, "cloudUserName")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
-    account = call.service.accounts.by_email(email)
-    if account is None:
-        region = call.service.config.default_region
-        if not assumptions.UNKNOWN_ACCOUNT_STATUS_URL_IS_DEFAULT:  # pragma: no cover
-            raise Fault(ErrorCode.ACCOUNT_NOT_FOUND)
-    else:
-        region = account.region
-    return envelope.success({"appServerUrl": call.service.region_url(region)})
+    """Where to log in: the region asked, for every e-mail (login names the home region).
+
+    Answering the account's home region here would tell anyone, without a password, which
+    e-mails have accounts (and where): see ``ACCOUNT_STATUS_URL_IS_ASKED_REGION``.
+    """
+    text(params, "cloudUserName")
+    limit_account_call(call, params)
+    return envelope.success({"appServerUrl": call.service.region_url(call.region)})
 
 
 async def _logged_in(call: Call, account: Account, terminal: str, refresh: bool) -> dict[str, Any]:
@@ -96,6 +92,7 @@ async def check_mfa_code_and_login(call: Call, params: Mapping[str, Any]) -> dic
         params["code"],
         terminal,
         bind=truthy(params.get("terminalBindEnabled")),
+        source=call.peer,
     )
     refresh = "refreshTokenNeeded" not in params or truthy(params.get("refreshTokenNeeded"))
     return await _logged_in(call, account, terminal, refresh)
@@ -104,7 +101,7 @@ async def check_mfa_code_and_login(call: Call, params: Mapping[str, Any]) -> dic
 async def refresh_token(call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
     """A new token (and a rotated refresh token) for a refresh token."""
     require(params, "refreshToken")
-    call.service.terminal_limiter.hit(terminal_key(call, params))
+    limit_account_call(call, params)
     return envelope.success(await call.service.accounts.refresh(params["refreshToken"]))
 
 
@@ -122,11 +119,20 @@ async def dispatch(call: Call, name: str, payload: object) -> dict[str, Any]:
     """Answer one V2 account call (errors become error answers)."""
     handler = CALLS.get(name)
     if handler is None:
+        log.info("refused an unknown V2 account call")
         return envelope.failure(ErrorCode.METHOD_NOT_FOUND)
     if not isinstance(payload, Mapping):
-        return envelope.failure(ErrorCode.JSON_FORMAT)
+        log.info("V2 %s refused: the body is not a JSON object", name)
+        return envelope.failure(ErrorCode.JSON_FORMAT, "JSON format error: not a JSON object")
     try:
+        _check_app_type(call, payload)
         return await handler(call, payload)
     except Fault as fault:
         log.info("V2 %s answered %d", name, fault.code)
         return fault.body()
+
+
+def _check_app_type(call: Call, params: Mapping[str, Any]) -> None:
+    """Every V2 account call names its app: one of the known apps (``ServerConfig.app_types``)."""
+    if text(params, "appType") not in call.service.config.app_types:
+        raise Fault(ErrorCode.ARGS_INVALID, "args is invalid: appType is not a known app")

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kasacloud.client import KasaCloud
-from kasacloud.client.errors import AuthenticationError, VerificationRequired
+from kasacloud.client.errors import AuthenticationError, RateLimitedError, VerificationRequired
 from kasacloud.web import devices as device_ops
 from kasacloud.web.dashboard import Dashboard, dashboard_of
 from kasacloud.web.errors import CSRF_REFUSED, CsrfRefused, NotSignedIn
@@ -177,7 +177,7 @@ async def signin(request: Request) -> Response:
             session,
             error=sign_in_message(error),
             email=email,
-            status_code=401 if isinstance(error, AuthenticationError) else 502,
+            status_code=_sign_in_status(error),
         )
     return await _finish_signin(dashboard, session, email, client)
 
@@ -242,7 +242,7 @@ async def verify(request: Request) -> Response:
             request,
             session,
             error=verification_message(error),
-            status=401 if isinstance(error, AuthenticationError) else 502,
+            status=_sign_in_status(error),
         )
     return await _finish_signin(dashboard_of(request), session, pending.email, pending.client)
 
@@ -279,3 +279,10 @@ routes = [
     Route("/signout", signout, methods=["POST"]),
 ]
 """The sign-in routes."""
+
+
+def _sign_in_status(error: Exception) -> int:
+    """401 for a refused sign-in, 429 while the cloud slows this address down, else 502."""
+    if isinstance(error, AuthenticationError):
+        return 401
+    return 429 if isinstance(error, RateLimitedError) else 502

@@ -21,7 +21,7 @@ from kasacloud.client.devices.device import (
 )
 from kasacloud.protocol import commands as C
 from kasacloud.protocol import smart as S
-from kasacloud.protocol.families import Family, classify, classify_smart
+from kasacloud.protocol.families import Family, classify, classify_smart_device
 
 if TYPE_CHECKING:
     from kasacloud.client.session import CloudSession
@@ -70,7 +70,7 @@ def device_class(
     """
     device_type = str(entry.get("deviceType") or "")
     if S.is_smart_device_type(device_type):
-        family = classify_smart(device_type=device_type, components=components or {})
+        family = classify_smart_device(device_type=device_type, components=components or {})
         return CLASSES.get(family, Device)
     family = classify(
         device_type=str(entry.get("deviceType") or ""),
@@ -99,7 +99,7 @@ def from_cloud(
 def smart_child(parent: Device, child_id: str, index: int) -> Device | None:
     """The device for one child of a SMART strip or hub, typed from its components and info."""
     info = parent.smart_child_info(child_id)
-    family = classify_smart(
+    family = classify_smart_device(
         device_type=str(info.get("type") or ""),
         components=parent.smart_child_components.get(child_id, {}),
         info=info,

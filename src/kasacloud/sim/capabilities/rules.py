@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from kasacloud.protocol import commands
+from kasacloud.protocol import assumptions, commands
 from kasacloud.sim.capabilities.base import (
     Call,
     Capability,
@@ -141,12 +141,20 @@ class RulesCapability(Capability):
     def get_rules(self, params: JsonDict, call: Call) -> JsonDict:
         """The rules (of the context's outlets, if any) and the table's overall switch."""
         answer: JsonDict = {
-            "rule_list": [dict(e.rule) for e in self._visible(call)],
+            "rule_list": [self._listed(e, call.now_s) for e in self._visible(call)],
             "enable": self.enabled,
         }
         if self.profile.rules_version is not None:
             answer["version"] = self.profile.rules_version
         return answer
+
+    def _listed(self, entry: RuleEntry, now_s: float) -> JsonDict:
+        """A rule as ``get_rules`` lists it: a countdown says how long it has left (``remain``)."""
+        listed = dict(entry.rule)
+        if self.kind == "count_down" and entry.armed_s is not None and self.enabled:
+            left = max(0.0, entry.armed_s + float(listed.get("delay", 0)) - now_s)
+            listed[assumptions.COUNTDOWN_REMAIN_KEY] = int(left)  # a running one only
+        return listed
 
     def _validate(self, rule: Mapping[str, Any], *, partial: bool = False) -> JsonDict:
         """Check a rule's fields; ``partial`` for an edit (absent fields keep their value)."""

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from kasacloud.sim.smart.device import (
     SmartDevice,
-    SmartDeviceError,
     SmartNode,
     build_smart_device,
     default_smart_alias,
 )
+from kasacloud.sim.smart.errors import SmartDeviceError
 from kasacloud.sim.smart.profile import (
     SmartChildProfile,
     SmartProfile,

@@ -17,9 +17,10 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from kasacloud.protocol import assumptions, smart
+from kasacloud.protocol import assumptions, families, smart
 from kasacloud.protocol.smart import SmartErrorCode
 from kasacloud.sim.smart import sensors
+from kasacloud.sim.smart.errors import SmartDeviceError
 
 if TYPE_CHECKING:
     from kasacloud.sim.smart.device import SmartNode
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 JsonDict = dict[str, Any]
 Handler = Callable[[JsonDict], Any]
 
-MAX_NICKNAME_CHARS: Final = 64
-"""The longest nickname accepted (decoded), the server's alias limit."""
+MAX_NICKNAME_CHARS: Final = families.ALIAS_MAX_CHARS
+"""The longest nickname accepted (decoded): the one alias limit of client, server and sim."""
 ENERGY_DATA_MAX_POINTS: Final = assumptions.SMART_ENERGY_DATA_MAX_POINTS
 """The most intervals one ``get_energy_data`` answers (see protocol/assumptions.py)."""
 MS_THRESHOLD: Final = 10**11
@@ -36,8 +37,6 @@ MS_THRESHOLD: Final = 10**11
 
 
 def _error(code: SmartErrorCode) -> Exception:
-    from kasacloud.sim.smart.device import SmartDeviceError
-
     return SmartDeviceError(code)
 
 

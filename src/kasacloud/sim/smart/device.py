@@ -14,7 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kasacloud.protocol import smart
+from kasacloud.protocol import families, smart
 from kasacloud.protocol.smart import SmartErrorCode
 from kasacloud.sim.clock import SimClock
 from kasacloud.sim.history import unit_noise
@@ -22,6 +22,7 @@ from kasacloud.sim.ids import child_id, mac_for, stable_hex
 from kasacloud.sim.profile import mains_voltage_v, region_of
 from kasacloud.sim.smart import components
 from kasacloud.sim.smart.energy import SmartMeter
+from kasacloud.sim.smart.errors import SmartDeviceError
 from kasacloud.sim.smart.profile import SmartChildProfile, SmartProfile
 
 SNAPSHOT_VERSION: Final = 1
@@ -32,14 +33,6 @@ DEFAULT_OUTLET_POWER_W: Final = 40.0
 _MAX_EVENTS_PER_CATCH_UP: Final = 10_000
 
 JsonDict = dict[str, Any]
-
-
-class SmartDeviceError(Exception):
-    """A method's answer is an error code (the device's own table)."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = int(code)
 
 
 def _zone(name: object) -> tzinfo:
@@ -420,26 +413,17 @@ def _nominal_power(methods: Mapping[str, Any], given: float | None, default: flo
     return default
 
 
-_NOUNS: Final = (
-    ("SMART.TAPOHUB", "hub"),
-    ("SMART.KASAHUB", "hub"),
-    ("SMART.TAPOBULB", "light"),
-    ("SMART.TAPOSWITCH", "switch"),
-    ("SMART.KASASWITCH", "switch"),
-)
-
-
 def default_smart_alias(profile: SmartProfile) -> str:
-    """A readable alias for a device built without one: ``"P110 plug"``."""
+    """A readable alias for a device built without one: ``"P110 plug"``, ``"H100 hub"``."""
     base = profile.model.split("(")[0] or "Tapo"
-    if (
-        profile.children
-        and "child_device" in profile.components
-        and not any(c.category.startswith("subg.") for c in profile.children)
-    ):
-        return f"{base} strip" if "powerstrip" in profile.children[0].category else f"{base} switch"
-    noun = next((n for t, n in _NOUNS if profile.device_type == t), "plug")
-    return f"{base} {noun}"
+    family = families.classify_smart(
+        profile.components,
+        device_type=profile.device_type,
+        child_categories=[c.category for c in profile.children],
+    )
+    if profile.device_type in families.SMART_HUB_TYPES:
+        return f"{base} hub"
+    return f"{base} {family.noun}"
 
 
 def build_smart_device(
