@@ -41,7 +41,7 @@ from kasacloud.server import LocalCloud, ServerConfig
 
 pytestmark = pytest.mark.anyio
 
-NO_LIMITS = ServerConfig(account_rate_limit=None, terminal_rate_limit=None)
+NO_LIMITS = ServerConfig(account_rate_limit=None, address_rate_limit=None)
 
 # The oracle: the kinds the fixtures' README gives each capture (not the code's rules).
 EXPECTED_CLASS: dict[str, type[Device]] = {
