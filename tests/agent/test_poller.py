@@ -48,7 +48,12 @@ async def test_the_clouds_rate_limit_makes_the_agent_back_off_then_go_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, "kasacloud.agent")
-    config = ServerConfig(account_rate_limit=RateLimit(40, 60.0), terminal_rate_limit=None)
+    config = ServerConfig(
+        # room for two polls of the demo house (IOT and SMART devices) once the limit refills
+        account_rate_limit=RateLimit(80, 60.0),
+        terminal_rate_limit=None,
+        address_rate_limit=None,
+    )
     with LocalCloud(config=config) as home:
         home.clock.speed = 0  # the limit refills only when the test says
         async with signed_in_client(home.url) as cloud:

@@ -114,7 +114,8 @@ async def resolve(
     if outlet is not None and (every or len(selectors) != 1 or selectors[0].startswith("@")):
         raise usage_error("--outlet goes with one strip.", hint="Name the strip alone.")
     if every:
-        return await cloud.devices()
+        # "all" means every device that switches: a hub or a sensor has no on/off to be refused
+        return [d for d in await cloud.devices() if _switches(d)]
     home: Home | None = None
     chosen: dict[str, Device] = {}
     for selector in selectors:
@@ -126,6 +127,13 @@ async def resolve(
             device = await choose_one(cloud, selector, outlet)
             chosen.setdefault(device.device_id, device)
     return list(chosen.values())
+
+
+def _switches(device: Device) -> bool:
+    """Whether a device has an on/off (an offline one: whether its family has)."""
+    if "state" in device.features:
+        return True
+    return not device.is_online and device.kind not in ("hub", "sensor", "device")
 
 
 def is_single(selectors: Sequence[str], every: bool) -> bool:
