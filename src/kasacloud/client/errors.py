@@ -49,8 +49,7 @@ class KasaCloudError(Exception):
 
     def __init__(
         self,
-        message: str | int | None,
-        _legacy_message: str | None = None,
+        message: str,
         /,
         *,
         code: int | None = None,
@@ -58,9 +57,6 @@ class KasaCloudError(Exception):
         module: str | None = None,
         method: str | None = None,
     ) -> None:
-        if _legacy_message is not None or not isinstance(message, str):
-            # the 0.1 form, (code, message): kept while callers move to the message-first one
-            code, message = (message if isinstance(message, int) else code), str(_legacy_message)
         super().__init__(message)
         self.message: str = message
         self.code = code
