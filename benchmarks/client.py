@@ -112,6 +112,8 @@ def _server(accounts: int, n: int) -> Iterator[str]:
         command = [
             sys.executable, "-m", "kasacloud", "serve", "--seed", str(seed), "--port", str(port),
             "--data-dir", str(Path(tmp) / "data"), "--no-rate-limit",
+            # the peer opens a session (a connection) per call, all at once
+            "--max-connections", "0",
         ]  # fmt: skip
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

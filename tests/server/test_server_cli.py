@@ -86,3 +86,9 @@ def test_help_mentions_the_options() -> None:
     output = CliRunner().invoke(cli, ["serve", "--help"]).output
     for option in ("--host", "--port", "--public-url", "--seed", "--device", "--data-dir"):
         assert option in output
+
+
+def test_bad_connection_cap(run) -> None:
+    line = _one_line_error(*run("--max-connections", "-1"))
+    assert "--max-connections" in line
+    assert "--max-connections" in CliRunner().invoke(cli, ["serve", "--help"]).output

@@ -84,6 +84,13 @@ def _public_urls(values: tuple[str, ...], regions: tuple[str, ...]) -> dict[str,
     help="How login asks for 2-step verification: error -20677 nested in result.errorCode, "
     "or as the outer error_code (TP-Link's cloud has been seen doing both).",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Open connections past which requests get HTTP 503 (default 1000; 0: no cap). Keep it "
+    "under the process's open-file limit.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log every request (never a secret).")
 def serve(
     host: str,
@@ -97,6 +104,7 @@ def serve(
     refresh_token_lifetime: float | None,
     no_rate_limit: bool,
     mfa_answer: str,
+    max_connections: int | None,
     verbose: bool,
 ) -> None:
     """Run a TP-Link-cloud-compatible server with simulated devices, until Ctrl-C."""
@@ -111,6 +119,8 @@ def serve(
     if no_rate_limit:
         changes["account_rate_limit"] = changes["address_rate_limit"] = None
     changes["mfa_answer"] = mfa_answer
+    if max_connections is not None:
+        changes["max_connections"] = max_connections or None
     config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
     urls = _public_urls(public_urls, config.regions)
     if port and port + len(config.regions) - 1 > 65535:
