@@ -30,6 +30,15 @@ DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAYS_HELP = "Days: daily, weekdays, weekends, or a list such as mon,wed,fri [default: daily]."
 
 
+def _one_or_all(rule_id: str | None, every: bool, kind: str, device: str) -> None:
+    """Refuse a command given both a RULE and --all, or neither."""
+    if bool(rule_id) == every:
+        raise usage_error(
+            "Give a RULE or --all (one of them).",
+            hint=f"'kasacloud {kind} list {quoted(device)}' shows the rules.",
+        )
+
+
 def parse_days(text: str) -> tuple[bool, ...]:
     """``daily``, ``weekdays``, ``weekends`` or ``mon,tue,...`` as the devices' seven flags."""
     value = text.strip().lower()
@@ -348,11 +357,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
     async def remove_rule(
         current: Settings, device: str, rule_id: str | None, remove_all: bool, outlet: str | None
     ) -> Message:
-        if bool(rule_id) == remove_all:
-            raise usage_error(
-                "Give a RULE or --all (one of them).",
-                hint=f"'kasacloud {kind} list {quoted(device)}' shows the rules.",
-            )
+        _one_or_all(rule_id, remove_all, kind, device)
         async with signed_in(current) as cloud:
             chosen = await choose_one(cloud, device, outlet)
             module = _module(chosen, kind)
@@ -386,11 +391,7 @@ def _rules_group(kind: str, doc: str) -> click.Group:
         async def switch_rule(
             current: Settings, device: str, rule_id: str | None, whole: bool, outlet: str | None
         ) -> Listing:
-            if bool(rule_id) == whole:
-                raise usage_error(
-                    "Give a RULE or --all (one of them).",
-                    hint=f"'kasacloud {kind} list {quoted(device)}' shows the rules.",
-                )
+            _one_or_all(rule_id, whole, kind, device)
             async with signed_in(current) as cloud:
                 chosen = await choose_one(cloud, device, outlet)
                 module = _module(chosen, kind)

@@ -229,8 +229,8 @@ async def root(request: Request) -> Response:
     return _json(answer)
 
 
-async def account_call(request: Request) -> Response:
-    """``POST /api/v2/account/{call}``: a signed V2 account call."""
+async def _signed(request: Request) -> tuple[Call, object] | Response:
+    """A signed V2 request read, verified and parsed: its call and payload, or the refusal."""
     service: CloudService = request.app.state.service
     body, refused = await _read(request, service)
     if refused is not None or body is None:
@@ -241,23 +241,25 @@ async def account_call(request: Request) -> Response:
     payload, malformed = _parse(request, body)
     if malformed is not None:
         return malformed
-    name = request.path_params["call"]
-    return _json(await v2.dispatch(_call(service, request, signed_by), name, payload))
+    return _call(service, request, signed_by), payload
+
+
+async def account_call(request: Request) -> Response:
+    """``POST /api/v2/account/{call}``: a signed V2 account call."""
+    signed = await _signed(request)
+    if isinstance(signed, Response):
+        return signed
+    call, payload = signed
+    return _json(await v2.dispatch(call, request.path_params["call"], payload))
 
 
 async def common_passthrough(request: Request) -> Response:
     """``POST /api/v2/common/passthrough``: a signed SMART device call."""
-    service: CloudService = request.app.state.service
-    body, refused = await _read(request, service)
-    if refused is not None or body is None:
-        return refused or Response(status_code=400)
-    signed_by, bad = _verify(request, body, service)
-    if bad is not None:
-        return bad
-    payload, malformed = _parse(request, body)
-    if malformed is not None:
-        return malformed
-    return _json(await smart.common_passthrough(_call(service, request, signed_by), payload))
+    signed = await _signed(request)
+    if isinstance(signed, Response):
+        return signed
+    call, payload = signed
+    return _json(await smart.common_passthrough(call, payload))
 
 
 def create_app(service: CloudService) -> Starlette:
