@@ -68,13 +68,16 @@ def loads(
             than ``max_number_chars`` or not finite, or a string with a lone surrogate.
     """
     try:
-        # orjson first (several times faster); it refuses lone surrogates, NaN, integers beyond
-        # 64 bits and nesting past 1024, which the standard library then reads within the limits.
+        # orjson first (several times faster); it refuses lone surrogates, NaN, infinities,
+        # integers beyond 64 bits and nesting past 1024, which the standard library then reads
+        # within the limits. What it accepts can only break the depth limit, and only if the
+        # text has more brackets than the limit (a count at C speed; most bodies have a few).
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
     else:
-        _check(value, max_depth)
+        if _brackets(data) > max_depth:
+            _check_depth(value, max_depth)
         return value
     if isinstance(data, bytes | bytearray):
         try:
@@ -97,6 +100,29 @@ def loads(
         raise WireJSONError(f"nested deeper than {max_depth} levels") from None
     _check(value, max_depth)
     return value
+
+
+def _brackets(data: bytes | str) -> int:
+    """How many ``[`` and ``{`` the text holds (inside strings too): a bound on its nesting."""
+    if isinstance(data, str):
+        return data.count("[") + data.count("{")
+    return data.count(b"[") + data.count(b"{")
+
+
+def _check_depth(value: Any, max_depth: int) -> None:
+    """Walk the decoded value without recursion: its nesting only."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            raise WireJSONError(f"nested deeper than {max_depth} levels")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _check(value: Any, max_depth: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -113,6 +114,9 @@ class SimulatedDevice:
         self._rules: list[RulesCapability] = []
         self._rules_by_priority: list[RulesCapability] = []
         self._day_cache: tuple[tzinfo, float, date, float] | None = None
+        # (revision, instant): with state at that revision, nothing acts on its own before that
+        # instant, so catch_up need not ask every rule table again (see catch_up).
+        self._quiet_until: tuple[int, float] = (-1, 0.0)
         if not lazy:
             self._ensure_body()
 
@@ -441,18 +445,29 @@ class SimulatedDevice:
             t_s = self._caught_up_s
             if now_s <= t_s:
                 return
+            revision, quiet_until_s = self._quiet_until
+            if revision == self._revision and now_s < quiet_until_s:
+                # Nothing is due yet, and nothing changed since that was worked out: the next
+                # event after a later instant is the same one (most calls, a few µs each).
+                self._accumulate(t_s, now_s)
+                self._caught_up_s = now_s
+                return
             for _ in range(_MAX_EVENTS_PER_CATCH_UP):
                 due_s: float | None = None
                 due: list[Capability] = []
+                soonest_s = math.inf  # the first event after now_s
                 for capability in self._timed:
                     event_s = capability.next_event_s(t_s)
-                    if event_s is None or event_s > now_s:
+                    if event_s is None:
                         continue
-                    if due_s is None or event_s < due_s:
+                    if event_s > now_s:
+                        soonest_s = min(soonest_s, event_s)
+                    elif due_s is None or event_s < due_s:
                         due_s, due = event_s, [capability]
                     elif event_s == due_s:
                         due.append(capability)
                 if due_s is None:
+                    self._quiet_until = (self._revision, soonest_s)
                     break
                 self._accumulate(t_s, due_s)
                 for capability in due:
