@@ -38,6 +38,12 @@ class DailyHistory:
 
     days: dict[str, float] = field(default_factory=dict)
     months: dict[str, float] = field(default_factory=dict)
+    # The last snapshot's rounded values, and the keys added to since: every state write takes a
+    # snapshot, and rounding each of ~100 entries again was most of a write's own cost.
+    _rounded: tuple[dict[str, float], dict[str, float]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _changed: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def add(self, day: date, amount: float) -> None:
         """Add ``amount`` to ``day`` and to its month."""
@@ -49,16 +55,25 @@ class DailyHistory:
             self._prune(day)
         self.days[day_key] = self.days.get(day_key, 0.0) + amount
         self.months[month_key] = self.months.get(month_key, 0.0) + amount
+        if self._rounded is not None:
+            self._changed.add(day_key)
+
+    def invalidate(self) -> None:
+        """Forget the cached snapshot (after writing to ``days`` or ``months`` directly)."""
+        self._rounded = None
+        self._changed.clear()
 
     def _prune(self, today: date) -> None:
         oldest = (today - timedelta(days=KEEP_DAYS)).isoformat()
         for key in [k for k in self.days if k < oldest]:
             del self.days[key]
+        self.invalidate()
 
     def clear(self) -> None:
         """Forget everything (``erase_emeter_stat``)."""
         self.days.clear()
         self.months.clear()
+        self.invalidate()
 
     def day_list(self, year: int, month: int) -> list[tuple[int, float]]:
         """``(day, amount)`` for every recorded day of a month, in order."""
@@ -75,11 +90,21 @@ class DailyHistory:
         return sum(self.months.values())
 
     def snapshot(self) -> dict[str, Any]:
-        """JSON-ready state, rounded so that a snapshot stays small."""
-        return {
-            "days": {k: round(v, 4) for k, v in self.days.items()},
-            "months": {k: round(v, 4) for k, v in self.months.items()},
-        }
+        """JSON-ready state, rounded so that a snapshot stays small (new dicts, the caller's)."""
+        if self._rounded is None:
+            self._rounded = (
+                {k: round(v, 4) for k, v in self.days.items()},
+                {k: round(v, 4) for k, v in self.months.items()},
+            )
+        else:
+            days, months = self._rounded
+            for day_key in self._changed:  # only the keys added to since the last snapshot
+                month_key = day_key[:7]
+                days[day_key] = round(self.days[day_key], 4)
+                months[month_key] = round(self.months[month_key], 4)
+        self._changed.clear()
+        days, months = self._rounded
+        return {"days": dict(days), "months": dict(months)}
 
     @classmethod
     def restore(cls, state: dict[str, Any]) -> DailyHistory:
@@ -164,3 +189,6 @@ class Meter:
             month_wh = hours * power_w
             self.energy_wh.months[key] = self.energy_wh.months.get(key, 0.0) + month_wh
             self.total_wh += month_wh
+        # Written directly above: snapshots must round everything again.
+        self.on_minutes.invalidate()
+        self.energy_wh.invalidate()
