@@ -15,7 +15,23 @@ BENCHMARKS: dict[str, str] = {
 }
 
 
+def usage() -> str:
+    """What ``python -m benchmarks --help`` prints: this module's text and each benchmark's."""
+    parts = [(__doc__ or "").strip(), "", "Benchmarks:"]
+    for name, module_name in BENCHMARKS.items():
+        try:
+            doc = importlib.import_module(module_name).__doc__ or ""
+        except ModuleNotFoundError as exc:
+            doc = f"(not available: {exc})"
+        lines = (f"    {line}".rstrip() for line in doc.strip().splitlines())
+        parts.append(f"\n{name}:\n" + "\n".join(lines))
+    return "\n".join(parts)
+
+
 def main(argv: list[str]) -> int:
+    if any(a in {"-h", "--help", "help"} for a in argv):
+        print(usage())
+        return 0
     names = [a for a in argv if not a.startswith("-")] or list(BENCHMARKS)
     options = [a for a in argv if a.startswith("-")]
     unknown = [n for n in names if n not in BENCHMARKS]

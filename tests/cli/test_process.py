@@ -372,3 +372,19 @@ def test_ctrl_c_on_a_dev_py_job_is_exit_130_whatever_the_job_says(tmp_path: Path
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "dev.py: interrupted." in err
+
+
+def test_dev_py_bench_help_prints_help_and_runs_nothing(tmp_path: Path) -> None:
+    dev_py = Path(__file__).resolve().parents[2] / "dev.py"
+    done = subprocess.run(
+        [sys.executable, str(dev_py), "bench", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("server:", "client:", "scale:"):
+        assert name in done.stdout
+    # No benchmark started: the server's prints this heading first thing.
+    assert "server benchmark: passthrough on 127.0.0.1" not in done.stdout
