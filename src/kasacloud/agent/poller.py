@@ -37,6 +37,7 @@ from kasacloud.client import (
     CloudTimeoutError,
     Device,
     DeviceOfflineError,
+    Hub,
     InvalidArgumentError,
     KasaCloud,
     KasaCloudError,
@@ -353,11 +354,11 @@ class Agent:
     # ---- commands -------------------------------------------------------------------------
 
     def find(self, device_id: str) -> Device | None:
-        """The device (or strip outlet) with ``device_id`` among those last listed."""
+        """The device (strip outlet, hub sensor) with ``device_id`` among those last listed."""
         for device in self.devices:
             if device.device_id == device_id:
                 return device
-            if isinstance(device, Strip):
+            if isinstance(device, Strip | Hub):
                 for child in device.children:
                     if child.device_id == device_id:
                         return child

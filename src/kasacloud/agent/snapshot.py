@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kasacloud.client import Device, Outlet, Strip
+from kasacloud.client import Device, Hub, Outlet, Strip
 
 SENSOR = "sensor"
 BINARY_SENSOR = "binary_sensor"
@@ -76,7 +76,7 @@ class DeviceSnapshot:
     online: bool
     features: Mapping[str, FeatureSnapshot] = field(default_factory=dict)
     parent_id: str | None = None
-    """The strip's id, for an outlet."""
+    """The strip's id, for an outlet; the hub's, for a hub's sensor."""
     outlet: int | None = None
     """The outlet number (from 1, as printed on the strip), for an outlet."""
     color_temp_range_k: tuple[int, int] | None = None
@@ -132,7 +132,8 @@ def _mac(device: Device) -> str:
 def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
     """A snapshot of ``device`` now (``online``: override what the device object believes)."""
     is_online = device.is_online if online is None else online
-    parent_id = device.parent.device_id if isinstance(device, Outlet) else None
+    parent = getattr(device, "parent", None)  # a strip's outlet, a hub's sensor
+    parent_id = parent.device_id if isinstance(parent, Device) else None
     features = features_of(device)
     color_temp = features.get("color_temp")
     rng = (
@@ -147,7 +148,7 @@ def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
         kind=device.kind,
         hw_version=device.hw_ver,
         fw_version=device.fw_ver,
-        mac="" if isinstance(device, Outlet) else _mac(device),
+        mac="" if parent_id is not None else _mac(device),
         online=is_online,
         features=features if is_online else _unknown(features),
         parent_id=parent_id,
@@ -158,7 +159,7 @@ def snapshot(device: Device, *, online: bool | None = None) -> DeviceSnapshot:
 
 
 def fleet(devices: list[Device]) -> dict[str, DeviceSnapshot]:
-    """Snapshots of every device and every strip outlet, keyed by device id."""
+    """Snapshots of every device, strip outlet and hub sensor, keyed by device id."""
     out: dict[str, DeviceSnapshot] = {}
     for device in devices:
         online = device.is_online
@@ -166,6 +167,9 @@ def fleet(devices: list[Device]) -> dict[str, DeviceSnapshot]:
         if isinstance(device, Strip):
             for child in device.children:
                 out[child.device_id] = snapshot(child, online=online)
+        elif isinstance(device, Hub):
+            for sensor in device.children:  # a sensor out of the hub's reach is offline too
+                out[sensor.device_id] = snapshot(sensor, online=online and sensor.is_online)
     return out
 
 
