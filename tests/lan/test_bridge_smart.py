@@ -169,7 +169,9 @@ async def test_smart_devices_adopted_by_discovery(simulate: Any, tmp_path: Path)
     where = ("--account", DEMO[0], "--data-dir", str(cloud_dir), "--timeout", "2")
 
     # Without the owner's TP-Link ID: the SMART device is named, not adopted.
-    unowned = kasacloud("adopt", "--discover", "--target", plug_host, *where)
+    # (A password in the environment alone is no TP-Link ID: ignored, not an error.)
+    env = {**os.environ, "KASACLOUD_DEVICE_PASSWORD": OWNER[1]}
+    unowned = kasacloud("adopt", "--discover", "--target", plug_host, *where, env=env)
     assert unowned.returncode == 1
     assert f"1 SMART device(s) answered too ({plug_host}): give --device-login" in unowned.stderr
     assert "no Kasa IOT device answered discovery" in unowned.stderr
@@ -191,7 +193,11 @@ async def test_smart_devices_adopted_by_discovery(simulate: Any, tmp_path: Path)
     assert unasked.returncode == 2
     assert "KASACLOUD_DEVICE_PASSWORD" in unasked.stderr
 
-    env = {**os.environ, "KASACLOUD_DEVICE_PASSWORD": OWNER[1]}
+    alone = kasacloud("adopt", "--discover", "--target", plug_host, *where,
+                      "--device-password", OWNER[1])  # fmt: skip
+    assert alone.returncode == 2
+    assert "--device-password goes with --device-login" in alone.stderr
+
     adopted: dict[str, dict[str, Any]] = {}
     for target in (plug_host, dimmer_host):
         run = kasacloud("adopt", "--discover", "--target", target, *where,

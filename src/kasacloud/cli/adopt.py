@@ -12,13 +12,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import platformdirs
 
 from kasacloud import lan
 from kasacloud.protocol import lan as lan_protocol
+
+if TYPE_CHECKING:
+    from kasacloud.server.store import Store
 
 
 def default_data_dir() -> Path:
@@ -112,7 +115,6 @@ def adopt(
         raise click.UsageError("--discover needs --target (a broadcast address or a host)")
     if target and not use_discovery:
         raise click.UsageError("--target goes with --discover")
-    login = _device_login(device_login, device_password)
     data_dir = data_dir or default_data_dir()
     from kasacloud.server.store import Store
 
@@ -120,6 +122,8 @@ def adopt(
         raise click.ClickException(
             f"no server store in {data_dir}: run `kasacloud serve --data-dir {data_dir}` once first"
         )
+    # After the store check: nobody types a password only to hear the data dir is wrong.
+    login = _device_login(device_login, device_password)
     failures: list[str] = []
     try:
         if use_discovery:
@@ -176,7 +180,7 @@ def _device_login(login: str | None, password: str | None) -> tuple[str, str] | 
 
 
 def _record(
-    store: Any,
+    store: Store,
     data_dir: Path,
     email: str,
     found: list[lan.Found],
