@@ -231,3 +231,11 @@ async def test_smart_devices_adopted_by_discovery(simulate: Any, tmp_path: Path)
                 assert lan_on is on
                 assert smart.decode_text(reply["result"]["nickname"]) == lan_alias
             assert smart.decode_text(listed[device_id]["alias"]) == lan_alias
+
+        # Restarted devices forget their sessions: the bridge signs in again on the next call.
+        for process in (plugs, dimmer):
+            process.stop()
+            process.start()
+        for device_id in ids.values():
+            answer = tapo.call(device_id, "get_device_info")
+            assert answer["error_code"] == 0, answer

@@ -153,12 +153,22 @@ class SmartLink:
             Unreachable: no connection, or the device refused the TP-Link ID.
             TooSlow: connected but no answer in time.
         """
+        from kasa import exceptions
         from kasa.exceptions import AuthenticationError, KasaException
         from kasa.exceptions import TimeoutError as KasaTimeoutError
 
+        # What python-kasa's transports raise for a session the device no longer knows (KLAP's
+        # 403, AES's 9999: the device restarted); its own protocol layer retries those.
+        stale: type[Exception] = getattr(exceptions, "_RetryableError", KasaException)
+        payload = json.dumps(request)
         try:
             async with self._lock, asyncio.timeout(self.timeout_s):
-                answer = await self._transport.send(json.dumps(request))
+                try:
+                    answer = await self._transport.send(payload)
+                except stale:
+                    # Once, within the same timeout: a new handshake and sign-in, then the request.
+                    await self._reset()
+                    answer = await self._transport.send(payload)
         except AuthenticationError:
             await self._reset()
             raise Unreachable("the device refused the TP-Link ID") from None
