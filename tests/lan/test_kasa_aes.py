@@ -169,6 +169,20 @@ async def test_python_kasa_library_over_aes(simulate: Any) -> None:
         await Device.connect(config=_aes_config(host, port, "wrong", 2))
 
 
+def test_encryption_klap_overrides_an_aes_capture(simulate: Any) -> None:
+    capture = next(p for p in smart_capture_files() if p.name.startswith("P100"))
+    host = ADDRESS[35]
+    port = free_port(host)
+    sim = simulate("--device", f"{capture}=Fan", "--address", host, "--http-port", str(port),
+                   "--encryption", "KLAP")  # fmt: skip
+    assert sim.lines[0].endswith("(SMART, KLAP)")
+    state = kasa(host, "state")
+    assert state.returncode == 0, state.stderr
+    assert "== Fan - P100 ==" in state.stdout
+    aes = kasa(host, "--port", str(port), "--type", "smart", "--encrypt-type", "aes", "state")
+    assert aes.returncode != 0  # KLAP only now: no POST /app
+
+
 class _RawAes:
     """The AES transport's wire, spoken by hand: what python-kasa does not show (error codes)."""
 
