@@ -149,10 +149,12 @@ HandledCallback = Callable[[Endpoint, KlapDevice], None]
 
 
 class KlapServer:
-    """Serves SMART devices: an HTTP listener (KLAP) and a UDP 20002 responder per device.
+    """Serves SMART devices: an HTTP listener (KLAP or AES) and a UDP 20002 responder per device.
 
     Each ``Endpoint``'s port is the HTTP port (80 by default, 0 for a free one); discovery is on
     UDP 20002 of the device's address, and on ``127.255.255.255:20002`` for broadcasts.
+    ``encryptions`` gives each device's transport (:data:`KLAP` or :data:`AES`, in the order of
+    ``devices``; all KLAP when omitted); both accept only the TP-Link ID ``email``/``password``.
     """
 
     def __init__(
