@@ -148,7 +148,11 @@ async def test_python_kasa_reads_every_capture(
     data = _read(path)
     info = data["get_device_info"]
     device = await _connect(every_capture[str(path)])
+    announced = data.get("discovery_result", {}).get("result", {}).get("mgt_encrypt_schm", {})
     try:
+        # Served over the transport the capture announces (KLAP or AES), which python-kasa took.
+        encryption = device.config.connection_type.encryption_type.value
+        assert encryption == (announced.get("encrypt_type") or "KLAP")
         assert device.model == info["model"]
         assert device.hw_info["hw_ver"] == info["hw_ver"]
         assert device.hw_info["sw_ver"] == info["fw_ver"]

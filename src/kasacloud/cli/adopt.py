@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import platformdirs
 
 from kasacloud import lan
 from kasacloud.protocol import lan as lan_protocol
+
+if TYPE_CHECKING:
+    from kasacloud.server.store import Store
 
 
 def default_data_dir() -> Path:
@@ -69,13 +75,15 @@ def default_data_dir() -> Path:
     "--device-login",
     metavar="EMAIL",
     help="The TP-Link ID that owns SMART devices (Tapo, newer Kasa): each --host is then read "
-    "as a SMART device, over KLAP.",
+    "as a SMART device (over KLAP or AES, as it announces); with --discover, the SMART devices "
+    "found are adopted too.",
 )
 @click.option(
     "--device-password",
     envvar="KASACLOUD_DEVICE_PASSWORD",
     metavar="PASSWORD",
-    help="Its password (or KASACLOUD_DEVICE_PASSWORD); kept only as KLAP's hash, in the data dir.",
+    help="Its password (or KASACLOUD_DEVICE_PASSWORD; asked for on a terminal when neither is "
+    "given); kept only as the LAN transport's hash, in the data dir.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the adopted devices as JSON.")
 def adopt(
@@ -98,6 +106,8 @@ def adopt(
       kasacloud adopt --discover --target 127.255.255.255 --account demo@example.com
       kasacloud adopt --host 192.168.1.30 --account me@example.com \\
           --device-login me@example.com --device-password ...
+      kasacloud adopt --discover --target 192.168.1.255 --account me@example.com \\
+          --device-login me@example.com          # the password is asked for
     """  # noqa: D301 - "\b" is how click keeps the examples unwrapped
     if bool(hosts) == use_discovery:
         raise click.UsageError("give either --host (repeatable) or --discover")
@@ -105,12 +115,6 @@ def adopt(
         raise click.UsageError("--discover needs --target (a broadcast address or a host)")
     if target and not use_discovery:
         raise click.UsageError("--target goes with --discover")
-    if bool(device_login) != bool(device_password):
-        raise click.UsageError("--device-login and --device-password go together")
-    if device_login and use_discovery:
-        raise click.UsageError(
-            "SMART devices are adopted by address: use --host with --device-login"
-        )
     data_dir = data_dir or default_data_dir()
     from kasacloud.server.store import Store
 
@@ -118,22 +122,72 @@ def adopt(
         raise click.ClickException(
             f"no server store in {data_dir}: run `kasacloud serve --data-dir {data_dir}` once first"
         )
-    if device_login and device_password:
-        _adopt_smart(hosts, email, data_dir, timeout_s, (device_login, device_password), as_json)
-        return
+    # After the store check: nobody types a password only to hear the data dir is wrong.
+    login = _device_login(device_login, device_password)
+    failures: list[str] = []
     try:
         if use_discovery:
             assert target is not None
-            found = asyncio.run(lan.discover(target, port, timeout_s))
-            if not found:
-                raise click.ClickException(f"no Kasa device answered discovery at {target}:{port}")
+            found, found_smart, failures = asyncio.run(
+                _discover_all(target, port, timeout_s, login)
+            )
+        elif login is not None:
+            found, found_smart = [], asyncio.run(_read_smart(hosts, timeout_s, login))
         else:
             addresses = [lan.parse_host(h, port) for h in hosts]
-            found = asyncio.run(_read_all(addresses, timeout_s))
+            found, found_smart = asyncio.run(_read_all(addresses, timeout_s)), []
     except lan.BridgeError as exc:
         raise click.ClickException(str(exc)) from None
-    store = Store(data_dir)
-    adopted = []
+    adopted = _record(Store(data_dir), data_dir, email, found, found_smart)
+    if as_json:
+        click.echo(json.dumps(adopted, indent=2))
+    else:
+        for item in adopted:
+            smart_mark = "  (SMART)" if item.get("family") == "SMART" else ""
+            click.echo(
+                f"adopted {item['host']}:{item['port']}  {item['model']}  {item['alias']!r}  "
+                f"{item['deviceId']}{smart_mark}"
+            )
+        click.echo(
+            f"{len(adopted)} device(s) bound to {email}; restart `kasacloud serve` to host them."
+        )
+    if failures:
+        for failure in failures:
+            click.echo(f"not adopted: {failure}", err=True)
+        raise click.ClickException(f"{len(failures)} SMART device(s) found were not adopted")
+
+
+def _device_login(login: str | None, password: str | None) -> tuple[str, str] | None:
+    """The owner's TP-Link ID for SMART devices, or None; the password asked for if need be."""
+    ctx = click.get_current_context()
+    if not login:
+        # A password in the environment is not an error when no SMART device is wanted.
+        if password and ctx.get_parameter_source("device_password") is not (
+            click.core.ParameterSource.ENVIRONMENT
+        ):
+            raise click.UsageError("--device-password goes with --device-login")
+        return None
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                "--device-login needs its password: --device-password or "
+                "KASACLOUD_DEVICE_PASSWORD (or run on a terminal to be asked)"
+            )
+        password = str(click.prompt(f"TP-Link ID password of {login}", hide_input=True))
+    if not password:
+        raise click.UsageError("the TP-Link ID password must not be empty")
+    return login.strip(), password
+
+
+def _record(
+    store: Store,
+    data_dir: Path,
+    email: str,
+    found: list[lan.Found],
+    found_smart: list[lan.FoundSmart],
+) -> list[dict[str, Any]]:
+    """Record every device read in the store; what was adopted, as printed."""
+    adopted: list[dict[str, Any]] = []
     try:
         for device in found:
             try:
@@ -141,74 +195,62 @@ def adopt(
             except lan.BridgeError as exc:
                 raise click.ClickException(str(exc)) from None
             adopted.append(
-                {
-                    "deviceId": row.device_id,
-                    "host": device.host,
-                    "port": device.port,
-                    "model": device.model,
-                    "alias": device.alias,
-                }
-            )
-    finally:
-        store.close()
-    if as_json:
-        click.echo(json.dumps(adopted, indent=2))
-        return
-    for item in adopted:
-        click.echo(
-            f"adopted {item['host']}:{item['port']}  {item['model']}  {item['alias']!r}  "
-            f"{item['deviceId']}"
-        )
-    click.echo(
-        f"{len(adopted)} device(s) bound to {email}; restart `kasacloud serve` to host them."
-    )
-
-
-def _adopt_smart(
-    hosts: tuple[str, ...],
-    email: str,
-    data_dir: Path,
-    timeout_s: float,
-    login: tuple[str, str],
-    as_json: bool,
-) -> None:
-    from kasacloud.server.store import Store
-
-    async def read_all() -> list[lan.FoundSmart]:
-        return [
-            await lan.read_smart_device(lan.parse_host(h)[0], *login, timeout_s=timeout_s)
-            for h in hosts
-        ]
-
-    try:
-        found = asyncio.run(read_all())
-    except lan.BridgeError as exc:
-        raise click.ClickException(str(exc)) from None
-    store = Store(data_dir)
-    adopted = []
-    try:
-        for device in found:
+                {"deviceId": row.device_id, "host": device.host, "port": device.port,
+                 "model": device.model, "alias": device.alias}
+            )  # fmt: skip
+        for smart_device in found_smart:
             try:
-                row = lan.adopt_smart(store, data_dir, email, device)
+                row = lan.adopt_smart(store, data_dir, email, smart_device)
             except lan.BridgeError as exc:
                 raise click.ClickException(str(exc)) from None
             adopted.append(
-                {"deviceId": row.device_id, "host": device.host, "port": device.port,
-                 "model": device.model, "alias": device.alias, "family": "SMART"}
+                {"deviceId": row.device_id, "host": smart_device.host, "port": smart_device.port,
+                 "model": smart_device.model, "alias": smart_device.alias, "family": "SMART",
+                 "encryption": smart_device.encryption}
             )  # fmt: skip
     finally:
         store.close()
-    if as_json:
-        click.echo(json.dumps(adopted, indent=2))
-        return
-    for item in adopted:
-        click.echo(
-            f"adopted {item['host']}:{item['port']}  {item['model']}  {item['alias']!r}  "
-            f"{item['deviceId']}  (SMART)"
-        )
-    click.echo(
-        f"{len(adopted)} device(s) bound to {email}; restart `kasacloud serve` to host them."
-    )
+    return adopted
+
+
+async def _read_smart(
+    hosts: Sequence[str], timeout_s: float, login: tuple[str, str]
+) -> list[lan.FoundSmart]:
+    return [
+        await lan.read_smart_device(lan.parse_host(h)[0], *login, timeout_s=timeout_s)
+        for h in hosts
+    ]
+
+
+async def _discover_all(
+    target: str, port: int, timeout_s: float, login: tuple[str, str] | None
+) -> tuple[list[lan.Found], list[lan.FoundSmart], list[str]]:
+    """Discover, then read each SMART device found with the TP-Link ID.
+
+    A SMART device that cannot be read (another owner's, say) does not stop the others: it is
+    reported, and the command fails after adopting the rest.
+    """
+    answered = await lan.discover_lan(target, port, timeout_s)
+    if login is None:
+        if answered.smart_hosts:
+            click.echo(
+                f"{len(answered.smart_hosts)} SMART device(s) answered too "
+                f"({', '.join(answered.smart_hosts)}): give --device-login to adopt them",
+                err=True,
+            )
+        if not answered.iot:
+            raise lan.BridgeError(f"no Kasa IOT device answered discovery at {target}:{port}")
+        return answered.iot, [], []
+    if not answered.iot and not answered.smart_hosts:
+        raise lan.BridgeError(f"no Kasa device answered discovery at {target}:{port}")
+    found_smart: list[lan.FoundSmart] = []
+    failures: list[str] = []
+    for host in answered.smart_hosts:
+        try:
+            found_smart.append(await lan.read_smart_device(host, *login, timeout_s=timeout_s))
+        except lan.BridgeError as exc:
+            failures.append(str(exc))
+    return answered.iot, found_smart, failures
 
 
 async def _read_all(addresses: list[tuple[str, int]], timeout_s: float) -> list[lan.Found]:

@@ -1,8 +1,9 @@
 """``kasacloud simulate``: simulated devices on the Kasa LAN protocol, for LAN clients to use.
 
 Each device gets a loopback address (``127.0.0.2``, ``127.0.0.3``, ...). An IOT device answers TCP
-on the port (9999 by default) and UDP discovery on the same port; a SMART device answers KLAP over
-HTTP (port 80 by default) for the TP-Link ID given, and UDP discovery on 20002. python-kasa's
+on the port (9999 by default) and UDP discovery on the same port; a SMART device answers KLAP or AES
+(the one its capture announces, or ``--encryption``) over HTTP (port 80 by default) for the TP-Link
+ID given, and UDP discovery on 20002. python-kasa's
 ``kasa`` command, Home Assistant or ``kasacloud adopt`` find and drive them like real devices.
 See ``docs/lan.md``.
 """
@@ -15,7 +16,7 @@ import errno
 import json
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,21 @@ def _save_state(item: ServedDevice, *, force: bool = False) -> None:
     os.replace(tmp, item.state_file)
 
 
-async def _serve(served: list[ServedDevice], *, discovery: bool, login: tuple[str, str]) -> None:
+def smart_encryption(item: ServedDevice, forced: str) -> str:
+    """The LAN transport a SMART device serves: ``forced`` (KLAP or AES), or with ``auto`` the one
+    its capture's discovery answer announces (KLAP when it says none)."""  # noqa: D205, D209
+    from kasacloud.lan.klap import KLAP, encryption_of_discovery
+
+    if forced != "auto":
+        return forced.upper()
+    profile = getattr(item.device, "profile", None)
+    discovery = getattr(profile, "discovery", None)
+    return encryption_of_discovery(discovery) if isinstance(discovery, Mapping) else KLAP
+
+
+async def _serve(
+    served: list[ServedDevice], *, discovery: bool, login: tuple[str, str], encryption: str = "auto"
+) -> None:
     by_device = {id(s.device): s for s in served}
 
     def on_handled(_endpoint: Endpoint, device: Any) -> None:
@@ -180,6 +195,7 @@ async def _serve(served: list[ServedDevice], *, discovery: bool, login: tuple[st
                 password=login[1],
                 discovery=discovery,
                 on_handled=on_handled,
+                encryptions=[smart_encryption(s, encryption) for s in smart_devices],
             )
         )
     try:
@@ -199,10 +215,11 @@ async def _serve(served: list[ServedDevice], *, discovery: bool, login: tuple[st
         loop.add_signal_handler(sig, stop.set)
     try:
         for group, server in zip([g for g in (iot, smart_devices) if g], servers, strict=True):
-            for (endpoint, _), item in zip(server.endpoints, group, strict=True):
+            kinds = getattr(server, "encryptions", [None] * len(group))
+            for (endpoint, _), item, kind in zip(server.endpoints, group, kinds, strict=True):
                 item.endpoint = endpoint
                 model, alias, device_id = item.describe()
-                how = "  (SMART, KLAP)" if item.is_smart else ""
+                how = f"  (SMART, {kind})" if item.is_smart else ""
                 click.echo(f"{endpoint}  {model}  {alias!r}  {device_id}{how}")
         click.echo(f"Serving {len(served)} device(s) on the LAN; Ctrl-C to stop.")
         await stop.wait()
@@ -269,14 +286,22 @@ def smart_endpoints(served: list[ServedDevice], http_port: int) -> None:
     type=click.IntRange(0, 65_535),
     default=80,
     show_default=True,
-    help="HTTP (KLAP) port of SMART devices; 0 picks a free port per device.",
+    help="HTTP (KLAP or AES) port of SMART devices; 0 picks a free port per device.",
+)
+@click.option(
+    "--encryption",
+    type=click.Choice(["auto", "klap", "aes"], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="LAN transport of SMART devices: the one each capture's discovery answer announces "
+    "(auto; KLAP when it says none), or KLAP or AES for all.",
 )
 @click.option(
     "--device-login",
     default=DEMO_LOGIN,
     show_default=True,
     metavar="EMAIL",
-    help="The TP-Link ID that SMART devices accept in the KLAP handshake.",
+    help="The TP-Link ID that SMART devices accept (KLAP handshake, AES login).",
 )
 @click.option(
     "--device-password",
@@ -294,6 +319,7 @@ def simulate(
     port: int,
     data_dir: Path | None,
     http_port: int,
+    encryption: str,
     device_login: str,
     device_password: str,
     no_discovery: bool,
@@ -307,6 +333,7 @@ def simulate(
       kasa --host 127.0.0.2 state
       kasacloud simulate --device "P110(EU)_1.0=Kettle"
       kasa --host 127.0.0.2 --username demo@example.com --password demo state
+      kasacloud simulate --device "P110(EU)_1.0" --encryption aes --http-port 8080
     """  # noqa: D301 - "\b" is how click keeps the examples unwrapped
     from kasacloud import sim
 
@@ -333,7 +360,12 @@ def simulate(
         raise click.ClickException(f"cannot build a device: {exc}") from None
     smart_endpoints(served, http_port)
     asyncio.run(
-        _serve(served, discovery=not no_discovery, login=(device_login.strip(), device_password))
+        _serve(
+            served,
+            discovery=not no_discovery,
+            login=(device_login.strip(), device_password),
+            encryption=encryption.lower(),
+        )
     )
 
 

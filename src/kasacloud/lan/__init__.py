@@ -5,9 +5,10 @@
 - :mod:`kasacloud.lan.transport`: :class:`LanQuery`, a python-kasa connection to one device;
 - :mod:`kasacloud.lan.hosted`: :class:`BridgedDevice`, a LAN device the cloud hosts (a
   ``HostedDevice``), and :func:`with_lan`, which adds those to a device kit;
-- :mod:`kasacloud.lan.discovery`: :func:`read_device`, :func:`discover`;
+- :mod:`kasacloud.lan.discovery`: :func:`read_device`, :func:`discover`, :func:`discover_lan`;
 - :mod:`kasacloud.lan.adoption`: :func:`adopt` (``kasacloud adopt``);
-- :mod:`kasacloud.lan.klap`: SMART devices served over KLAP and UDP 20002 (needs aiohttp);
+- :mod:`kasacloud.lan.klap`: SMART devices served over KLAP or AES and UDP 20002 (needs aiohttp);
+- :mod:`kasacloud.lan.aes`: the device side of the AES (``securePassthrough``) transport;
 - :mod:`kasacloud.lan.smart_bridge`: SMART LAN devices adopted and hosted by the cloud.
 
 The server knows none of this: it sees hosted devices only (:mod:`kasacloud.server.devices`).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from kasacloud.lan.addresses import BridgeError, is_bridged, parse_host, profile_ref
 from kasacloud.lan.adoption import adopt
-from kasacloud.lan.discovery import Found, discover, read_device
+from kasacloud.lan.discovery import Found, LanDiscovery, discover, discover_lan, read_device
 from kasacloud.lan.hosted import BridgedDevice, cloud_info_of, with_lan
 from kasacloud.lan.serve import (
     LOOPBACK_BROADCAST,
@@ -45,6 +46,7 @@ __all__ = [
     "Found",
     "FoundSmart",
     "LanAddressError",
+    "LanDiscovery",
     "LanQuery",
     "LanServer",
     "ServableDevice",
@@ -53,6 +55,7 @@ __all__ = [
     "check_loopback",
     "cloud_info_of",
     "discover",
+    "discover_lan",
     "is_bridged",
     "parse_host",
     "plan_endpoints",

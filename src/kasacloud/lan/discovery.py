@@ -1,4 +1,9 @@
-"""Finding IOT devices on the LAN: reading one address, or UDP discovery (python-kasa's)."""
+"""Finding devices on the LAN: reading one IOT address, or UDP discovery (python-kasa's).
+
+Discovery finds IOT devices (their legacy answer on the discovery port, sysinfo included) and
+SMART ones (their UDP 20002 answer): those are read afterwards with their owner's TP-Link ID
+(:func:`kasacloud.lan.smart_bridge.read_smart_device`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from kasacloud.lan.transport import (
     sysinfo_of,
 )
 from kasacloud.protocol import lan as lan_protocol
+from kasacloud.protocol import smart
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +69,39 @@ async def read_device(host: str, port: int, timeout_s: float = DEFAULT_TIMEOUT_S
     return Found(host, port, info)
 
 
+@dataclass(frozen=True, slots=True)
+class LanDiscovery:
+    """What answered one discovery: IOT devices (read already) and SMART devices' addresses."""
+
+    iot: list[Found]
+    smart_hosts: list[str]
+    """Addresses of SMART devices (Tapo, newer Kasa), which need a TP-Link ID to be read."""
+
+
+SMART_DISCOVERY_PORTS = (20002, 20004)
+"""Where SMART devices answer python-kasa's discovery."""
+
+
 async def discover(
     target: str, port: int = lan_protocol.DEFAULT_PORT, timeout_s: float = 3.0
 ) -> list[Found]:
     """Find Kasa IOT devices by UDP discovery sent to ``target`` (python-kasa's ``Discover``).
 
     ``target`` is a broadcast address (``127.255.255.255`` for simulated devices) or one host.
+
+    Raises:
+        BridgeError: ``target`` is not an IPv4 address.
+    """
+    return (await discover_lan(target, port, timeout_s)).iot
+
+
+async def discover_lan(
+    target: str, port: int = lan_protocol.DEFAULT_PORT, timeout_s: float = 3.0
+) -> LanDiscovery:
+    """Find IOT and SMART devices by one UDP discovery sent to ``target``.
+
+    IOT devices answer on ``port`` with their sysinfo; SMART devices on UDP 20002 (or 20004)
+    with a discovery result whose ``device_type`` starts with ``SMART.``.
 
     Raises:
         BridgeError: ``target`` is not an IPv4 address.
@@ -80,13 +113,19 @@ async def discover(
     except ValueError:
         raise BridgeError(f"--target must be an IPv4 address, got {target!r}") from None
     found: dict[str, Found] = {}
+    smart_hosts: set[str] = set()
 
     def on_raw(raw: Any) -> None:
         meta = raw.get("meta", {})
-        info = sysinfo_of(raw.get("discovery_response") or {})
-        # Only the legacy (XOR, port 9999-style) answers: those are the devices we can bridge.
+        answer = raw.get("discovery_response") or {}
+        info = sysinfo_of(answer)
+        # The legacy (XOR, port 9999-style) answers: IOT devices, bridged without credentials.
         if info is not None and meta.get("port") == port:
             found[str(meta["ip"])] = Found(str(meta["ip"]), port, info)
+        result = answer.get("result") if isinstance(answer, dict) else None
+        kind = str(result.get("device_type") or "") if isinstance(result, dict) else ""
+        if meta.get("port") in SMART_DISCOVERY_PORTS and kind.startswith(smart.DEVICE_TYPE_PREFIX):
+            smart_hosts.add(str(meta["ip"]))
 
     devices = await Discover.discover(
         target=target,
@@ -97,4 +136,5 @@ async def discover(
     for device in devices.values():
         with contextlib.suppress(Exception):
             await device.protocol.close()
-    return sorted(found.values(), key=lambda f: (ipaddress.IPv4Address(f.host), f.port))
+    iot = sorted(found.values(), key=lambda f: (ipaddress.IPv4Address(f.host), f.port))
+    return LanDiscovery(iot, sorted(smart_hosts, key=ipaddress.IPv4Address))

@@ -1,4 +1,7 @@
-"""Serve simulated SMART devices on the LAN as real ones: KLAP over HTTP, UDP 20002 discovery.
+"""Serve simulated SMART devices on the LAN: KLAP or AES over HTTP, and UDP 20002 discovery.
+
+Each device speaks one of SMART's two LAN transports, as real ones do: KLAP, or the older "AES"
+(``securePassthrough`` after an RSA key exchange, :mod:`kasacloud.lan.aes`), on ``POST /app``.
 
 KLAP (PROTOCOL.md section 6, LAN side; python-kasa's ``kasa/transports/klaptransport.py`` is the
 reference client), version 2 of its handshake, the one SMART devices speak:
@@ -15,7 +18,8 @@ reference client), version 2 of its handshake, the one SMART devices speak:
 
 Discovery: a datagram to UDP 20002 (its 16-byte header and body are not looked at) is answered
 with a 16-byte header and the device's ``discovery_result`` JSON, with its address, MAC and id,
-``encrypt_type`` KLAP, ``lv`` 2 and its HTTP port.
+``mgt_encrypt_schm.encrypt_type`` the transport it serves (KLAP or AES), ``lv`` 2 and its HTTP
+port: python-kasa picks its transport from that.
 
 Only loopback addresses are accepted, as for :mod:`kasacloud.lan.serve`. Needs the ``lan`` extra
 (python-kasa, which brings aiohttp and cryptography): import this module only to serve.
@@ -31,7 +35,7 @@ import logging
 import secrets
 import struct
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, cast
 
@@ -39,6 +43,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from kasacloud.lan.aes import AesDevicePort, AesLogin
 from kasacloud.lan.serve import LOOPBACK_BROADCAST, Endpoint, check_loopback, udp_socket
 
 log = logging.getLogger("kasacloud.lan.klap")
@@ -53,6 +58,24 @@ MAX_SESSIONS: Final = 64
 MAX_BODY_BYTES: Final = 64 * 1024
 _DISCOVERY_HEADER: Final = bytes.fromhex("02000001") + bytes(12)
 _SIGNED_LONG = struct.Struct(">i")
+KLAP: Final = "KLAP"
+AES: Final = "AES"
+ENCRYPTIONS: Final = (KLAP, AES)
+"""The LAN transports served, by their names in discovery's ``encrypt_type``."""
+
+
+def encryption_of_discovery(discovery: Mapping[str, Any]) -> str:
+    """The transport a capture's ``discovery_result`` announces: AES or (otherwise) KLAP.
+
+    ``mgt_encrypt_schm.encrypt_type`` first, then ``encrypt_info.sym_schm`` (python-kasa reads
+    them in that order); a capture that says neither, or something else, is served KLAP.
+    """
+    schm = discovery.get("mgt_encrypt_schm")
+    announced = schm.get("encrypt_type") if isinstance(schm, Mapping) else None
+    if not announced:
+        info = discovery.get("encrypt_info")
+        announced = info.get("sym_schm") if isinstance(info, Mapping) else None
+    return AES if str(announced or "").upper() == AES else KLAP
 
 
 class KlapDevice(Protocol):
@@ -126,10 +149,12 @@ HandledCallback = Callable[[Endpoint, KlapDevice], None]
 
 
 class KlapServer:
-    """Serves SMART devices: an HTTP listener (KLAP) and a UDP 20002 responder per device.
+    """Serves SMART devices: an HTTP listener (KLAP or AES) and a UDP 20002 responder per device.
 
     Each ``Endpoint``'s port is the HTTP port (80 by default, 0 for a free one); discovery is on
     UDP 20002 of the device's address, and on ``127.255.255.255:20002`` for broadcasts.
+    ``encryptions`` gives each device's transport (:data:`KLAP` or :data:`AES`, in the order of
+    ``devices``; all KLAP when omitted); both accept only the TP-Link ID ``email``/``password``.
     """
 
     def __init__(
@@ -141,9 +166,16 @@ class KlapServer:
         discovery: bool = True,
         discovery_port: int = DISCOVERY_PORT,
         on_handled: HandledCallback | None = None,
+        encryptions: Sequence[str] | None = None,
     ) -> None:
         self._devices = [(Endpoint(check_loopback(e.host), e.port), d) for e, d in devices]
+        chosen = [KLAP] * len(self._devices) if encryptions is None else list(encryptions)
+        if len(chosen) != len(self._devices) or any(e not in ENCRYPTIONS for e in chosen):
+            raise ValueError(f"one encryption per device, each one of {', '.join(ENCRYPTIONS)}")
+        self._encryptions = chosen
         self._hash = auth_hash(email, password)
+        self._aes_login = AesLogin.of(email, password)
+        self._aes: dict[int, AesDevicePort] = {}
         self._discovery = discovery
         self._discovery_port = discovery_port
         self._on_handled = on_handled
@@ -157,6 +189,11 @@ class KlapServer:
     def endpoints(self) -> list[tuple[Endpoint, KlapDevice]]:
         """Each device with its endpoint (real HTTP ports once started)."""
         return list(self._devices)
+
+    @property
+    def encryptions(self) -> list[str]:
+        """The transport each device serves (KLAP or AES), in the order of :attr:`endpoints`."""
+        return list(self._encryptions)
 
     async def start(self) -> None:
         """Bind every socket; on failure close what was opened and raise ``OSError``."""
@@ -186,9 +223,17 @@ class KlapServer:
         async def query(request: web.Request) -> web.StreamResponse:
             return await self._request(index, request)
 
-        app.router.add_post("/app/handshake1", handshake1)
-        app.router.add_post("/app/handshake2", handshake2)
-        app.router.add_post("/app/request", query)
+        async def aes(request: web.Request) -> web.StreamResponse:
+            return await self._aes_request(index, request)
+
+        # A device answers one transport: the other one's paths are not there (404), as on a
+        # real device.
+        if self._encryptions[index] == AES:
+            app.router.add_post("/app", aes)
+        else:
+            app.router.add_post("/app/handshake1", handshake1)
+            app.router.add_post("/app/handshake2", handshake2)
+            app.router.add_post("/app/request", query)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         self._runners.append(runner)
@@ -228,6 +273,12 @@ class KlapServer:
     def _answer_discovery(self, index: int, addr: tuple[str | Any, int]) -> None:
         endpoint, device = self._devices[index]
         result = device.discovery_result(endpoint.host, endpoint.port)
+        schm = result.get("mgt_encrypt_schm")
+        schm = dict(schm) if isinstance(schm, Mapping) else {"is_support_https": False, "lv": 2}
+        schm.update({"encrypt_type": self._encryptions[index], "http_port": endpoint.port})
+        result = {**result, "mgt_encrypt_schm": schm}
+        # encrypt_info is the capture's own discovery key exchange: never replayed.
+        result.pop("encrypt_info", None)
         payload = _DISCOVERY_HEADER + json.dumps({"error_code": 0, "result": result}).encode()
         if index < len(self._udp) and not self._udp[index].is_closing():
             # From the device's own socket: clients key devices by the reply's source address.
@@ -318,3 +369,31 @@ class KlapServer:
                 self._on_handled(endpoint, device)
         body = session.cipher.encrypt(seq, json.dumps(answer, separators=(",", ":")).encode())
         return web.Response(body=body, content_type="application/octet-stream")
+
+    # --- AES (securePassthrough) ------------------------------------------------------------
+
+    def _aes_port(self, index: int) -> AesDevicePort:
+        port = self._aes.get(index)
+        if port is None:
+            endpoint, device = self._devices[index]
+
+            def handle(request: Mapping[str, Any]) -> dict[str, Any]:
+                answer = device.handle(request)
+                if self._on_handled is not None:
+                    self._on_handled(endpoint, device)
+                return answer
+
+            port = self._aes[index] = AesDevicePort(self._aes_login, handle, MAX_SESSIONS)
+        return port
+
+    async def _aes_request(self, index: int, request: web.Request) -> web.StreamResponse:
+        if not self._online(index):
+            raise web.HTTPServiceUnavailable
+        body = await request.read()
+        token = request.query.get("token")
+        answer = self._aes_port(index).answer(body, request.cookies.get(SESSION_COOKIE), token)
+        response = web.json_response(answer.body)
+        if answer.new_session is not None:
+            response.set_cookie(SESSION_COOKIE, answer.new_session)
+            response.set_cookie(TIMEOUT_COOKIE, str(SESSION_LIFETIME_S))
+        return response

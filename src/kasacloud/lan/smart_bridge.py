@@ -1,10 +1,13 @@
-"""SMART devices on the LAN, hosted by the cloud: each SMART passthrough goes over KLAP.
+"""SMART devices on the LAN, hosted by the cloud: each SMART passthrough goes over KLAP or AES.
 
-Adoption (``kasacloud adopt --host HOST --device-login EMAIL --device-password PASSWORD``) finds the
-device by UDP 20002 discovery at its address, signs in with the owner's TP-Link ID, reads
-``get_device_info`` and records the device with a profile reference ``lan-smart:HOST:PORT``. The
-TP-Link ID is kept as KLAP's credentials hash (never the password) in ``lan-credentials.json`` in
-the server's data dir, private to its owner (0600); the store holds only the file's path.
+Adoption (``kasacloud adopt --host HOST --device-login EMAIL --device-password PASSWORD``, or
+``--discover``) finds the device by UDP 20002 discovery at its address, which says which LAN
+transport it speaks (KLAP, or the older AES ``securePassthrough``), signs in with the owner's
+TP-Link ID, reads ``get_device_info`` and records the device with a profile reference
+``lan-smart:HOST:PORT`` and its transport. The TP-Link ID is kept as the transport's credentials
+hash (never the password: KLAP's ``sha256(sha1(email) + sha1(password))``, AES's login-version-2
+``sha1`` values) in ``lan-credentials.json`` in the server's data dir, private to its owner
+(0600); the store holds only the file's path.
 
 The hosted device (:class:`BridgedSmartDevice`) forwards every SMART request as it is and returns
 the device's own answer; unreachable or refusing the TP-Link ID: -20571; too slow: -20002.
@@ -22,7 +25,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -51,14 +54,25 @@ def is_bridged_smart(profile: str) -> bool:
 # --- credentials ----------------------------------------------------------------------------
 
 
-def credentials_hash(email: str, password: str) -> str:
-    """KLAP v2's credentials hash of a TP-Link ID, as python-kasa stores it (base64)."""
-    from kasa import Credentials
-    from kasa.transports import KlapTransportV2
+KLAP: Final = "KLAP"
+AES: Final = "AES"
 
-    return base64.b64encode(
-        KlapTransportV2.generate_auth_hash(Credentials(email, password))
-    ).decode()
+
+def credentials_hash(email: str, password: str, encryption: str = KLAP) -> str:
+    """The credentials hash of a TP-Link ID for a transport, as python-kasa stores it (base64).
+
+    KLAP: KLAP v2's auth hash. AES: the login-version-2 ``login_device`` values (sha1 of the
+    e-mail and of the password), never login version 1's, which is the password itself.
+    """
+    from kasa import Credentials
+    from kasa.transports import AesTransport, KlapTransportV2
+
+    credentials = Credentials(email, password)
+    if encryption == AES:
+        username, password2 = AesTransport.hash_credentials(True, credentials)
+        login = {"password2": password2, "username": username}
+        return base64.b64encode(json.dumps(login).encode()).decode()
+    return base64.b64encode(KlapTransportV2.generate_auth_hash(credentials)).decode()
 
 
 def save_credentials(path: Path, device_id: str, username: str, hashed: str) -> None:
@@ -90,31 +104,44 @@ def load_credentials(path: str | Path, device_id: str) -> str | None:
 
 
 class SmartLink:
-    """One SMART device's KLAP connection (python-kasa's ``KlapTransportV2``): request -> answer."""
+    """One SMART device's LAN connection: request -> answer.
 
-    def __init__(self, host: str, http_port: int, hashed: str | None, timeout_s: float) -> None:
+    python-kasa's ``KlapTransportV2`` (``encryption`` KLAP) or ``AesTransport`` (AES, login
+    version 2), signed in with a credentials hash of :func:`credentials_hash`.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        http_port: int,
+        hashed: str | None,
+        timeout_s: float,
+        encryption: str = KLAP,
+    ) -> None:
         from kasa import DeviceConfig
         from kasa.deviceconfig import (
             DeviceConnectionParameters,
             DeviceEncryptionType,
             DeviceFamily,
         )
-        from kasa.transports import KlapTransportV2
+        from kasa.transports import AesTransport, KlapTransportV2
 
         self.host = host
         self.port = http_port
         self.timeout_s = timeout_s
+        self.encryption = encryption
+        kind = DeviceEncryptionType.Aes if encryption == AES else DeviceEncryptionType.Klap
         connection = DeviceConnectionParameters(
-            DeviceFamily.SmartTapoPlug, DeviceEncryptionType.Klap, login_version=2,
-            http_port=http_port,
-        )  # fmt: skip
+            DeviceFamily.SmartTapoPlug, kind, login_version=2, http_port=http_port
+        )
         config = DeviceConfig(
             host=host,
             timeout=max(1, math.ceil(timeout_s)),
             credentials_hash=hashed,
             connection_type=connection,
         )
-        self._transport = KlapTransportV2(config=config)
+        transport = AesTransport if encryption == AES else KlapTransportV2
+        self._transport = transport(config=config)
         # One request at a time: the transport's sequence number and cipher are shared state
         # (python-kasa's own protocol layer serializes the same way).
         self._lock = asyncio.Lock()
@@ -126,12 +153,22 @@ class SmartLink:
             Unreachable: no connection, or the device refused the TP-Link ID.
             TooSlow: connected but no answer in time.
         """
+        from kasa import exceptions
         from kasa.exceptions import AuthenticationError, KasaException
         from kasa.exceptions import TimeoutError as KasaTimeoutError
 
+        # What python-kasa's transports raise for a session the device no longer knows (KLAP's
+        # 403, AES's 9999: the device restarted); its own protocol layer retries those.
+        stale: type[Exception] = getattr(exceptions, "_RetryableError", KasaException)
+        payload = json.dumps(request)
         try:
             async with self._lock, asyncio.timeout(self.timeout_s):
-                answer = await self._transport.send(json.dumps(request))
+                try:
+                    answer = await self._transport.send(payload)
+                except stale:
+                    # Once, within the same timeout: a new handshake and sign-in, then the request.
+                    await self._reset()
+                    answer = await self._transport.send(payload)
         except AuthenticationError:
             await self._reset()
             raise Unreachable("the device refused the TP-Link ID") from None
@@ -195,6 +232,8 @@ class BridgedSmartDevice:
         info = state.get("info")
         self._info: dict[str, Any] = dict(info) if isinstance(info, dict) else {}
         self._model = str(state.get("model", ""))
+        # Devices adopted before AES was bridged have no "encryption": they were all KLAP.
+        self._encryption = AES if state.get("encryption") == AES else KLAP
         path = state.get("credentials_file")
         hashed = load_credentials(path, device_id) if isinstance(path, str) else None
         if hashed is None:
@@ -213,7 +252,9 @@ class BridgedSmartDevice:
     @property
     def _link(self) -> SmartLink:
         if self._made_link is None:
-            self._made_link = SmartLink(self.host, self.port, self._hashed, self._timeout_s)
+            self._made_link = SmartLink(
+                self.host, self.port, self._hashed, self._timeout_s, self._encryption
+            )
         return self._made_link
 
     def cloud_info(self) -> dict[str, Any]:
@@ -303,7 +344,9 @@ class FoundSmart:
     info: dict[str, Any]
     model: str
     username: str
-    credentials_hash: str
+    credentials_hash: str = field(repr=False)
+    encryption: str = KLAP
+    """The LAN transport the device speaks (KLAP or AES), as its discovery answer said."""
 
     @property
     def device_id(self) -> str:
@@ -345,11 +388,12 @@ async def read_smart_device(
             raise BridgeError(f"the device at {host} is not a SMART device: adopt it without "
                               "--device-login")  # fmt: skip
         port = connection.http_port or 80
+        encryption = _encryption_of(host, connection)
     finally:
         with contextlib.suppress(Exception):
             await found.disconnect()
-    hashed = credentials_hash(email, password)
-    link = SmartLink(host, port, hashed, timeout_s)
+    hashed = credentials_hash(email, password, encryption)
+    link = SmartLink(host, port, hashed, timeout_s, encryption)
     try:
         answer = await link.send(dict(_INFO_REQUEST))
     except Unreachable as exc:
@@ -364,7 +408,27 @@ async def read_smart_device(
     result = raw.get("result")
     announced = result.get("device_model") if isinstance(result, dict) else None
     model = str(announced or info.get("model", ""))
-    return FoundSmart(host, port, info, model, email, hashed)
+    return FoundSmart(host, port, info, model, email, hashed, encryption)
+
+
+def _encryption_of(host: str, connection: Any) -> str:
+    """The transport python-kasa chose from the discovery answer, if one the bridge speaks.
+
+    Raises:
+        BridgeError: another transport, or AES login version 1 (its credentials are the password
+            itself, which kasacloud does not keep).
+    """
+    name = str(getattr(connection.encryption_type, "value", connection.encryption_type))
+    if name == KLAP:
+        return KLAP
+    if name == AES and not connection.https:
+        if connection.login_version != 2:
+            raise BridgeError(
+                f"the SMART device at {host} signs in with AES login version 1, whose credentials "
+                "are the password itself: kasacloud keeps only hashes, so it is not adopted"
+            )
+        return AES
+    raise BridgeError(f"the SMART device at {host} speaks {name}, which the bridge does not")
 
 
 def adopt_smart(store: Store, data_dir: Path, email: str, found: FoundSmart) -> DeviceRow:
@@ -401,6 +465,7 @@ def adopt_smart(store: Store, data_dir: Path, email: str, found: FoundSmart) -> 
             "port": found.port,
             "model": found.model,
             "info": found.info,
+            "encryption": found.encryption,
             "credentials_file": str(path),
         },
         write_seq=existing.write_seq if existing is not None else 0,

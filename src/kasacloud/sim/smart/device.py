@@ -322,9 +322,11 @@ class SmartDevice(SmartNode):
 
     def discovery_result(self, host: str, http_port: int) -> JsonDict:
         """What the device answers to UDP 20002 discovery at ``host``: the capture's answer, with
-        this device's address, MAC and id, and the LAN encryption served (KLAP, login v2)."""  # noqa: D205, D209
+        this device's address, MAC and id, and KLAP login v2 as the LAN encryption (the LAN
+        server, :mod:`kasacloud.lan.klap`, puts in the one it serves: KLAP or AES)."""  # noqa: D205, D209
         result = copy.deepcopy(dict(self.profile.discovery))
-        result.pop("encrypt_info", None)  # the AES key exchange is not served
+        # The capture's encrypted discovery payload was for another client's key: never replayed.
+        result.pop("encrypt_info", None)
         result.update(
             {
                 "device_id": stable_hex("discovery", self.device_id),
