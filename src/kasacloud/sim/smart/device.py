@@ -31,6 +31,8 @@ DEFAULT_POWER_W: Final = 60.0
 """What an energy-metering load draws when on, unless the profile or capture says otherwise."""
 DEFAULT_OUTLET_POWER_W: Final = 40.0
 _MAX_EVENTS_PER_CATCH_UP: Final = 10_000
+_RULE_LIGHT_KEYS: Final = ("brightness", "hue", "saturation", "color_temp")
+"""What a rule's ``desired_states`` may set on a light besides ``on``."""
 
 JsonDict = dict[str, Any]
 
@@ -141,21 +143,56 @@ class SmartNode:
     # --- time -------------------------------------------------------------------------------
 
     def catch_up(self, now_s: float) -> None:
-        """Fire the countdowns that fell due up to ``now_s``; count energy and time on."""
+        """Carry out the countdowns, schedules and away switches due up to ``now_s``, in time
+        order; count energy and time on between them."""  # noqa: D205, D209
         for _ in range(_MAX_EVENTS_PER_CATCH_UP):
             due = self.rules.next_countdown(self.caught_up_s)
-            if due is None or due[0] > now_s:
+            timed = self.rules.next_timed(self.caught_up_s, self.tz)
+            countdown_at = due[0] if due is not None else None
+            timed_at = timed.at_s if timed is not None else None
+            if countdown_at is not None and countdown_at <= now_s and (
+                timed_at is None or countdown_at <= timed_at
+            ):
+                assert due is not None
+                at, rule = due
+                self._count(self.caught_up_s, at)
+                self.caught_up_s = at
+                self.rules.fire_countdown(rule)
+                self.apply_states(rule.get("desired_states") or {}, at)
+            elif timed is not None and timed.at_s <= now_s:
+                self._count(self.caught_up_s, timed.at_s)
+                self.caught_up_s = timed.at_s
+                self.apply_states(timed.states, timed.at_s)
+                if timed.last_of_rule:
+                    timed.rule["enable"] = False
+            else:
                 break
-            at, rule = due
-            self._count(self.caught_up_s, at)
-            self.caught_up_s = at
-            self.rules.fire_countdown(rule)
-            desired = rule.get("desired_states") or {}
-            if "on" in desired:
-                self.set_on(bool(desired["on"]), at)
             self.revision += 1
         self._count(self.caught_up_s, now_s)
         self.caught_up_s = max(self.caught_up_s, now_s)
+
+    def apply_states(self, states: Mapping[str, Any], at_s: float) -> None:
+        """What a rule sets (``desired_states``): on/off, and a light's keys where it has them.
+
+        A node without an on/off state of its own (a strip) switches its outlets.
+        """
+        if "on" in states:
+            on = bool(states["on"])
+            if self.switchable:
+                self.set_on(on, at_s)
+            else:
+                for child in getattr(self, "children", ()):
+                    if child.switchable:
+                        child._count(child.caught_up_s, at_s)
+                        child.caught_up_s = max(child.caught_up_s, at_s)
+                        child.set_on(on, at_s)
+                        child.revision += 1
+        light = {k: v for k, v in states.items() if k in _RULE_LIGHT_KEYS}
+        if light and self.switchable:
+            try:
+                self.call("set_device_info", light)
+            except SmartDeviceError:
+                pass  # a rule with a value the light cannot take switches it all the same
 
     def _count(self, start_s: float, end_s: float) -> None:
         if end_s > start_s and self.switchable and self.is_on:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from kasacloud.client.devices.modules.base import Module
 from kasacloud.client.devices.modules.smart.base import SmartModule
+from kasacloud.client.devices.modules.smart.rules import SmartAway, SmartCountdown, SmartSchedule
 from kasacloud.client.devices.modules.smart.modules import (
     SmartEnergy,
     SmartLed,
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from kasacloud.client.devices.device import Device
 
 __all__ = [
+    "SmartAway",
+    "SmartCountdown",
+    "SmartSchedule",
     "SmartEnergy",
     "SmartLed",
     "SmartLight",
@@ -62,6 +66,16 @@ def smart_modules(device: Device) -> list[Module]:
         modules.append(SmartEnergy(device, "energy_monitoring"))
     if family is Family.SENSOR:
         modules.append(SmartSensor(device, "device"))
+    # Rules as the IOT devices have them: a strip's schedules and countdowns are its outlets',
+    # away mode is the whole strip's; a hub sensor's "schedule" (a thermostat's) is not these.
+    if family is not Family.SENSOR:
+        if family is not Family.STRIP:
+            if has("schedule"):
+                modules.append(SmartSchedule(device, "schedule"))
+            if has("countdown"):
+                modules.append(SmartCountdown(device, "countdown"))
+        if has("antitheft") and family is not Family.OUTLET:
+            modules.append(SmartAway(device, "antitheft"))
     if not child:
         if has("led"):
             modules.append(SmartLed(device, "led"))
