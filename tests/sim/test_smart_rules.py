@@ -133,9 +133,13 @@ def test_away_switches_inside_its_window_deterministically() -> None:
     device = _plug(clock)
     start, end = 18 * 60, 23 * 60
     added = _ok(
-        device, "add_antitheft_rule", {"enable": True, "s_min": start, "e_min": end, "week_day": 127}
+        device,
+        "add_antitheft_rule",
+        {"enable": True, "s_min": start, "e_min": end, "week_day": 127},
     )
-    switches = away_switches(added["id"], datetime.fromtimestamp(START, device.tz).date(), start, end)
+    switches = away_switches(
+        added["id"], datetime.fromtimestamp(START, device.tz).date(), start, end
+    )
     assert switches[0] == (start, True)
     assert switches[-1] == (end, False)
     assert all(start <= m <= end for m, _ in switches)

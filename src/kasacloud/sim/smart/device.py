@@ -7,6 +7,7 @@ so a fresh device answers as the capture does, and only what the state changes d
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections.abc import Mapping
@@ -150,8 +151,10 @@ class SmartNode:
             timed = self.rules.next_timed(self.caught_up_s, self.tz)
             countdown_at = due[0] if due is not None else None
             timed_at = timed.at_s if timed is not None else None
-            if countdown_at is not None and countdown_at <= now_s and (
-                timed_at is None or countdown_at <= timed_at
+            if (
+                countdown_at is not None
+                and countdown_at <= now_s
+                and (timed_at is None or countdown_at <= timed_at)
             ):
                 assert due is not None
                 at, rule = due
@@ -189,10 +192,9 @@ class SmartNode:
                         child.revision += 1
         light = {k: v for k, v in states.items() if k in _RULE_LIGHT_KEYS}
         if light and self.switchable:
-            try:
+            # A rule with a value the light cannot take switches it all the same.
+            with contextlib.suppress(SmartDeviceError):
                 self.call("set_device_info", light)
-            except SmartDeviceError:
-                pass  # a rule with a value the light cannot take switches it all the same
 
     def _count(self, start_s: float, end_s: float) -> None:
         if end_s > start_s and self.switchable and self.is_on:

@@ -184,6 +184,6 @@ def check_rule(params: Mapping[str, Any], *, away: bool, partial: bool) -> bool:
     if "e_action" in params and params["e_action"] not in END_ACTIONS:
         return False
     states = params.get("desired_states", {})
-    if not isinstance(states, Mapping) or ("on" in states and not isinstance(states["on"], bool)):
-        return False
-    return True
+    return isinstance(states, Mapping) and not (
+        "on" in states and not isinstance(states["on"], bool)
+    )

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from kasacloud.client.devices.modules.base import Module
 from kasacloud.client.devices.modules.smart.base import SmartModule
-from kasacloud.client.devices.modules.smart.rules import SmartAway, SmartCountdown, SmartSchedule
 from kasacloud.client.devices.modules.smart.modules import (
     SmartEnergy,
     SmartLed,
@@ -22,6 +21,7 @@ from kasacloud.client.devices.modules.smart.modules import (
     SmartTime,
     nickname,
 )
+from kasacloud.client.devices.modules.smart.rules import SmartAway, SmartCountdown, SmartSchedule
 from kasacloud.protocol.families import Family
 
 if TYPE_CHECKING:
@@ -30,13 +30,13 @@ if TYPE_CHECKING:
 __all__ = [
     "SmartAway",
     "SmartCountdown",
-    "SmartSchedule",
     "SmartEnergy",
     "SmartLed",
     "SmartLight",
     "SmartLightStripLight",
     "SmartModule",
     "SmartRelay",
+    "SmartSchedule",
     "SmartSensor",
     "SmartStripRelay",
     "SmartTime",

@@ -115,9 +115,7 @@ def schedule_to_smart(rule: ScheduleRule) -> dict[str, Any]:
             # Unchanged: keep the sun time the app computed for the device's place.
             s_min = raw.get("s_min", s_min)
     states = raw.get("desired_states")
-    desired = {
-        k: v for k, v in (states if isinstance(states, dict) else {}).items() if k != "on"
-    }
+    desired = {k: v for k, v in (states if isinstance(states, dict) else {}).items() if k != "on"}
     desired["on"] = bool(rule.turn_on)
     if rule.light_state is not None:
         desired.update({k: v for k, v in rule.light_state.items() if k in _LIGHT_KEYS})
@@ -171,9 +169,7 @@ def countdown_to_smart(rule: CountdownRule) -> dict[str, Any]:
         raise E.InvalidArgumentError(f"delay_s must be a whole number >= 1, got {delay!r}")
     raw = _base(rule.raw)
     states = raw.get("desired_states")
-    desired = {
-        k: v for k, v in (states if isinstance(states, dict) else {}).items() if k != "on"
-    }
+    desired = {k: v for k, v in (states if isinstance(states, dict) else {}).items() if k != "on"}
     body: dict[str, Any] = {
         **raw,
         "enable": bool(rule.enabled),
