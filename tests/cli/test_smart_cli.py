@@ -219,3 +219,67 @@ def test_light_effect_on_a_smart_light_strip(kc_house: Kc, house: LocalCloud) ->
     # A colour stops it, as on the device.
     assert _j(kc_house, "light", "Worktop light strip", "--hsv", "200", "80", "50")["is_on"]
     assert _ask(house, "Worktop light strip", "get_lighting_effect")["enable"] == 0
+
+
+@pytest.fixture(scope="module")
+def gadgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """A KS240 (a fan gang) and an H100 (a KE100 valve among its children), from the captures."""
+    shared = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "kasa-smart"
+    files = sorted(p for p in shared.glob("*.json") if p.name.startswith(("KS240", "H100")))
+    if len(files) != 2:
+        pytest.fail(f"the KS240 and H100 captures are missing from {shared}")
+    seed = {"accounts": [{"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "devices": []}]}
+    data_dir = tmp_path_factory.mktemp("gadgets")
+    with LocalCloud(seed=seed, data_dir=data_dir, devices=files) as running:
+        yield running
+
+
+@pytest.fixture
+def kc_gadgets(gadgets: LocalCloud, tmp_path: Path) -> Kc:
+    kc = make_runner(tmp_path / "config")
+    run = kc("--cloud", gadgets.url, "login", input=f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n")
+    assert run.code == 0, run.err
+    return kc
+
+
+def _child_info(cloud: LocalCloud, parent_alias: str, index: int) -> Any:
+    parent = _hosted(cloud, parent_alias)
+    return parent.children[index].call("get_device_info", {})
+
+
+def test_fan_speed_and_target_temperature_are_features(kc_gadgets: Kc, gadgets: LocalCloud) -> None:
+    features = _j(kc_gadgets, "feature", "KS240 switch", "-o", "1")["features"]
+    fan = next(f for f in features if f["id"] == "fan_speed")
+    assert (fan["type"], fan["range"], fan["writable"]) == ("number", [1, 4], True)
+    set_fan = _j(kc_gadgets, "feature", "KS240 switch", "-o", "1", "fan_speed", "3")
+    assert set_fan["feature"]["value"] == 3
+    assert _child_info(gadgets, "KS240 switch", 0)["fan_speed_level"] == 3
+    too_fast = kc_gadgets("feature", "KS240 switch", "-o", "1", "fan_speed", "9")
+    assert too_fast.code == 2
+    assert "between 1 and 4" in too_fast.err
+    assert _child_info(gadgets, "KS240 switch", 0)["fan_speed_level"] == 3
+    # The dimmer gang has no fan.
+    dimmer = _j(kc_gadgets, "feature", "KS240 switch", "-o", "2")["features"]
+    assert "fan_speed" not in {f["id"] for f in dimmer}
+
+    valve = _j(kc_gadgets, "feature", "H100 hub", "-o", "1", "target_temperature", "23.5")
+    assert valve["feature"]["value"] == 23.5
+    assert valve["feature"]["unit"] == "°C"
+    assert _child_info(gadgets, "H100 hub", 0)["target_temp"] == 23.5
+    cold = kc_gadgets("feature", "H100 hub", "-o", "1", "target_temperature", "2")
+    assert cold.code == 2
+    assert "between 5 and 30" in cold.err
+
+
+def test_smart_refusals_are_clear(kc_house: Kc, house: LocalCloud) -> None:
+    # The SMART wire has no per-change transition (only the device's own fade setting).
+    faded = kc_house("light", "Sofa lamp", "--brightness", "30", "--transition", "1000")
+    assert faded.code == 2, (faded.out, faded.err)
+    assert "changes at once" in faded.err
+    assert "Traceback" not in faded.err
+    assert _ask(house, "Sofa lamp", "get_device_info")["brightness"] != 30
+    # Nor an erase of the meter's history.
+    erase = kc_house("energy", "Coffee machine", "--erase", "--yes")
+    assert erase.code == 2, (erase.out, erase.err)
+    assert "SMART meters have no erase" in erase.err
+    assert "Traceback" not in erase.err

@@ -495,3 +495,69 @@ async def test_smart_schedules_countdowns_and_away_rules_through_the_cloud(
         assert len(await outlet.schedule.list()) == 1
         assert await strip.children[1].schedule.list() == []  # type: ignore[union-attr]
         await outlet.schedule.delete_all()
+
+
+async def test_fan_speed_and_target_temperature_are_settable_features(
+    capture_cloud: LocalCloud,
+) -> None:
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = await cloud.devices()
+        switch = next(d for d in devices if d.model.startswith("KS240"))
+        await switch.update()
+        assert isinstance(switch, Strip)
+        fans = [c for c in switch.children if "fan_speed" in c.features]
+        assert len(fans) == 1, "the fan gang, and only it (from its fan_control component)"
+        fan = fans[0]
+        hosted: Any = capture_cloud.device(switch.device_id)
+        node = hosted.child(fan.device_id)
+        speed = fan.features["fan_speed"]
+        assert speed.value == node.info["fan_speed_level"]
+        await speed.set_value(4)
+        assert node.info["fan_speed_level"] == 4
+        with pytest.raises(InvalidArgumentError, match="between 1 and 4"):
+            await speed.set_value(5)
+        assert node.info["fan_speed_level"] == 4
+        await fan.features["fan_sleep_mode"].set_value(True)
+        assert node.info["fan_sleep_mode_on"] is True
+
+        hubs = [d for d in devices if isinstance(d, Hub)]
+        valves = []
+        for hub in hubs:
+            await hub.update()
+            valves += [(hub, c) for c in hub.children if c.has_component("temp_control")]
+        assert valves, "the H100 and KH100 captures have KE100 valves"
+        for hub, valve in valves:
+            target = valve.features["target_temperature"]
+            assert target.writable
+            assert (target.minimum, target.maximum) == (5, 30)
+            await target.set_value(22.5)
+            hosted_hub: Any = capture_cloud.device(hub.device_id)
+            assert hosted_hub.child(valve.device_id).info["target_temp"] == 22.5
+            await hub.update()
+            again = next(c for c in hub.children if c.device_id == valve.device_id)
+            assert again.features["target_temperature"].value == 22.5
+            assert again.readings["target_temperature"] == 22.5
+            with pytest.raises(InvalidArgumentError, match="between 5 and 30"):
+                await target.set_value(31)
+
+
+async def test_smart_lights_refuse_transitions_and_meters_refuse_erase(
+    capture_cloud: LocalCloud,
+) -> None:
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = await cloud.devices()
+        bulb = next(d for d in devices if isinstance(d, Bulb) and d.is_smart)
+        await bulb.update()
+        before = await _raw_result(bulb, "get_device_info")
+        with pytest.raises(InvalidArgumentError, match="changes at once"):
+            await bulb.set_brightness(10, transition_ms=500)
+        with pytest.raises(InvalidArgumentError, match="changes at once"):
+            await bulb.turn_on(transition_ms=500)
+        assert (await _raw_result(bulb, "get_device_info"))["brightness"] == before["brightness"]
+        plug = next(d for d in devices if d.model.startswith("P110(") and d.is_smart)
+        await plug.update()
+        assert plug.energy is not None
+        with pytest.raises(InvalidArgumentError, match="SMART meters have no erase"):
+            await plug.energy.erase_stats()

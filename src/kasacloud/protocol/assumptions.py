@@ -230,3 +230,17 @@ SMART_REMOVE_RULES_PARAMS: Final = ("rule_list", "remove_all")
 """``remove_schedule_rules`` (and the countdown and away twins) take ``{"rule_list": [{"id"}]}``
 for some rules and ``{"remove_all": true}`` for all [U]: the method names are the captures'
 ``get_*_rules`` twins; the params are the simulator's reading of them."""
+
+SMART_FAN_SPEED_LEVELS: Final = (1, 4)
+"""The speeds a SMART fan (a KS240's fan gang, component ``fan_control``) takes in
+``set_device_info {"fan_speed_level"}`` [U]: the capture shows 1; the KS240's fan switch has four
+speeds, and python-kasa's fan module takes 1 to 4 (0 there means off, which is ``device_on``
+here)."""
+
+SMART_TARGET_TEMP_RANGE_C: Final = (5.0, 30.0)
+"""A SMART thermostat's target range when it reports none: the KE100 capture's
+``min_control_temp``/``max_control_temp`` (5 and 30 °C)."""
+
+SMART_TARGET_TEMP_STEP_C: Final = 0.5
+"""The step of a thermostat's target temperature [U]: the KE100 capture shows 21.0; the Tapo app
+offers half degrees."""

@@ -309,7 +309,18 @@ class DeviceComponent(Component):
         if key == "fan_speed_level":
             if not node.has("fan_control"):
                 raise _error(SmartErrorCode.PARAMS_ERROR)
-            return {key: _int(value, 1, 4)}
+            return {key: _int(value, *assumptions.SMART_FAN_SPEED_LEVELS)}
+        if key == "target_temp":
+            if not node.has("temp_control"):
+                raise _error(SmartErrorCode.PARAMS_ERROR)
+            low, high = assumptions.SMART_TARGET_TEMP_RANGE_C
+            low = info.get("min_control_temp", low)
+            high = info.get("max_control_temp", high)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _error(SmartErrorCode.PARAMS_ERROR)
+            if not low <= value <= high:
+                raise _error(SmartErrorCode.PARAMS_ERROR)
+            return {key: float(value)}
         if key == "fan_sleep_mode_on":
             if not node.has("fan_control"):
                 raise _error(SmartErrorCode.PARAMS_ERROR)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from kasacloud.client.devices.modules.light import Light
     from kasacloud.client.devices.modules.relay import Relay
     from kasacloud.client.devices.modules.rules import Away, Countdown, Schedule
-    from kasacloud.client.devices.modules.smart.modules import SmartSensor
+    from kasacloud.client.devices.modules.smart.modules import SmartFan, SmartSensor
     from kasacloud.client.devices.modules.time import Time
 
 _UNSUPPORTED = (DEVICE_MODULE_NOT_SUPPORTED, DEVICE_METHOD_NOT_SUPPORTED)
@@ -87,6 +87,8 @@ class Module:
     """The device's own view of its cloud binding."""
     Sensor: Final[ModuleName[SmartSensor]] = ModuleName("Sensor")
     """A hub sensor's readings (temperature, humidity, contact, motion, battery)."""
+    Fan: Final[ModuleName[SmartFan]] = ModuleName("Fan")
+    """A fan's speed (a KS240's fan gang)."""
 
     key: ClassVar[str]
     """The module's name in ``device.modules`` (one of the names above)."""

@@ -12,6 +12,7 @@ from kasacloud.client.devices.modules.base import Module
 from kasacloud.client.devices.modules.smart.base import SmartModule
 from kasacloud.client.devices.modules.smart.modules import (
     SmartEnergy,
+    SmartFan,
     SmartLed,
     SmartLight,
     SmartLightStripLight,
@@ -31,6 +32,7 @@ __all__ = [
     "SmartAway",
     "SmartCountdown",
     "SmartEnergy",
+    "SmartFan",
     "SmartLed",
     "SmartLight",
     "SmartLightStripLight",
@@ -66,6 +68,8 @@ def smart_modules(device: Device) -> list[Module]:
         modules.append(SmartEnergy(device, "energy_monitoring"))
     if family is Family.SENSOR:
         modules.append(SmartSensor(device, "device"))
+    if has("fan_control"):
+        modules.append(SmartFan(device, "fan_control"))
     # Rules as the IOT devices have them: a strip's schedules and countdowns are its outlets',
     # away mode is the whole strip's; a hub sensor's "schedule" (a thermostat's) is not these.
     if family is not Family.SENSOR:

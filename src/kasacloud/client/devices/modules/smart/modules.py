@@ -396,11 +396,14 @@ class SmartSensor(SmartModule, Module):
         return lambda: self.reading(info_key)
 
     def features(self) -> list[Feature]:
-        """One feature per reading the child reports."""
+        """One feature per reading the child reports (a thermostat's target is settable)."""
         info = self.device.sysinfo
         features = []
         for fid, name, info_key, ftype, unit, component in _READINGS:
             if info_key not in info or (component and not self.device.has_component(component)):
+                continue
+            if fid == "target_temperature" and self.device.has_component("temp_control"):
+                features.append(self._target_feature())
                 continue
             features.append(
                 Feature(
@@ -408,6 +411,71 @@ class SmartSensor(SmartModule, Module):
                     category=FeatureCategory.PRIMARY if fid in _PRIMARY else FeatureCategory.INFO,
                     unit=unit, precision=1 if unit == "°C" else None,
                     getter=self._getter(info_key),
+                )
+            )  # fmt: skip
+        return features
+
+    def _target_feature(self) -> Feature:
+        """A radiator valve's (KE100) target temperature, within its ``min/max_control_temp``."""
+        info = self.device.sysinfo
+        low = _number(info.get("min_control_temp"))
+        high = _number(info.get("max_control_temp"))
+        return Feature(
+            device=self.device, id="target_temperature", name="Target temperature",
+            type=FeatureType.NUMBER, category=FeatureCategory.PRIMARY, unit="°C",
+            minimum=low if low is not None else assumptions.SMART_TARGET_TEMP_RANGE_C[0],
+            maximum=high if high is not None else assumptions.SMART_TARGET_TEMP_RANGE_C[1],
+            step=assumptions.SMART_TARGET_TEMP_STEP_C, precision=1,
+            getter=self._getter("target_temp"), setter=self.set_target_temperature,
+        )  # fmt: skip
+
+    async def set_target_temperature(self, celsius: float) -> None:
+        """Set a thermostat's target (``set_device_info`` ``target_temp``, °C)."""
+        await self.call(SET_DEVICE_INFO, {"target_temp": float(celsius)})
+        self.device.sysinfo["target_temp"] = float(celsius)
+
+
+class SmartFan(SmartModule, Module):
+    """A fan (a KS240's fan gang): speed and sleep mode in its device info (``fan_control``)."""
+
+    key = Module.Fan
+
+    @property
+    def speed(self) -> int | None:
+        """``fan_speed_level`` (1 slowest)."""
+        value = self.device.sysinfo.get("fan_speed_level")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    async def set_speed(self, level: int) -> None:
+        """Set the speed (``set_device_info`` ``fan_speed_level``)."""
+        await self.call(SET_DEVICE_INFO, {"fan_speed_level": int(level)})
+        self.device.sysinfo["fan_speed_level"] = int(level)
+
+    async def set_sleep_mode(self, on: bool) -> None:
+        """Quiet night running (``fan_sleep_mode_on``)."""
+        await self.call(SET_DEVICE_INFO, {"fan_sleep_mode_on": bool(on)})
+        self.device.sysinfo["fan_sleep_mode_on"] = bool(on)
+
+    def features(self) -> list[Feature]:
+        """``fan_speed`` (and ``fan_sleep_mode`` where the fan reports it)."""
+        info = self.device.sysinfo
+        if "fan_speed_level" not in info:
+            return []  # a device with the component but no fan of its own (the KS240 itself)
+        low, high = assumptions.SMART_FAN_SPEED_LEVELS
+        features = [
+            Feature(
+                device=self.device, id="fan_speed", name="Fan speed", type=FeatureType.NUMBER,
+                category=FeatureCategory.PRIMARY, minimum=low, maximum=high, step=1,
+                getter=lambda: self.speed, setter=self.set_speed,
+            )
+        ]  # fmt: skip
+        if "fan_sleep_mode_on" in info:
+            features.append(
+                Feature(
+                    device=self.device, id="fan_sleep_mode", name="Fan sleep mode",
+                    type=FeatureType.SWITCH, category=FeatureCategory.CONFIG,
+                    getter=lambda: bool(info.get("fan_sleep_mode_on")),
+                    setter=self.set_sleep_mode,
                 )
             )  # fmt: skip
         return features
