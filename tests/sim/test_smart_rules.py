@@ -167,6 +167,10 @@ def test_away_over_midnight_and_after_a_snapshot() -> None:
     assert _on(device)
     saved = json.loads(json.dumps(device.snapshot()))
     again = _plug(clock, state=saved, device_id=device.device_id)
+    # The restored device lists (and edits) the rules it was saved with.
+    assert _ok(again, "get_antitheft_rules") == _ok(device, "get_antitheft_rules")
+    full = again.handle(smart.smart_request("add_antitheft_rule", {"s_min": 1, "e_min": 2}))
+    assert full == {"error_code": -2001}, "its one away rule is still there"
     clock.advance(_seconds_until(device, clock, 1, 61))
     assert not _on(again), "off after the window's end, past midnight"
     assert not _on(device)

@@ -406,23 +406,23 @@ class _RulesComponent(Component):
 
     def methods(self) -> dict[str, Handler]:
         node = self.node
-        rules = node.rules
         kind = self.kind
+        # ``node.rules`` is read at each call, not kept: a restore replaces the tables.
 
         def get(params: JsonDict) -> JsonDict:
-            return rules.listing(kind, self.now_s, params)
+            return node.rules.listing(kind, self.now_s, params)
 
         def add(params: JsonDict) -> JsonDict:
-            answer = rules.add(kind, params, self.now_s)
+            answer = node.rules.add(kind, params, self.now_s)
             node.revision += 1
             return answer
 
         def edit(params: JsonDict) -> None:
-            rules.edit(kind, params, self.now_s)
+            node.rules.edit(kind, params, self.now_s)
             node.revision += 1
 
         def remove(params: JsonDict) -> None:
-            rules.remove(kind, params)
+            node.rules.remove(kind, params)
             node.revision += 1
 
         return {

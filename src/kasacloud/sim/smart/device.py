@@ -54,6 +54,45 @@ def _masked(value: object) -> bool:
     return text is None or MASKED in text or not text.strip()
 
 
+def identity_of(info: Mapping[str, Any], node_id: str) -> JsonDict:
+    """What a node owns of its ``get_device_info``: ids derived from its model and firmware, and
+    a MAC of its own (only the keys the capture has)."""  # noqa: D205, D209
+    found: JsonDict = {}
+    fw = str(info.get("fw_ver", ""))
+    for key, label in (("hw_id", "hwId"), ("fw_id", "fwId"), ("oem_id", "oemId")):
+        if key in info:
+            found[key] = stable_hex(label, str(info.get("model")), fw)
+    if "mac" in info:
+        found["mac"] = mac_for(node_id, str(info["mac"]))
+    return found
+
+
+def smart_alias(profile: SmartProfile, alias: str | None) -> str:
+    """The name a device built with ``alias`` has: it, else the capture's, else a default."""
+    name = alias
+    if name is None:
+        nick = profile.info.get("nickname")
+        name = default_smart_alias(profile) if _masked(nick) else smart.decode_text(str(nick))
+    return name or default_smart_alias(profile)
+
+
+def cloud_entry(profile: SmartProfile, info: Mapping[str, Any], alias: str) -> JsonDict:
+    """The device's own part of a ``getDeviceList`` entry, from its info and decoded alias."""
+    model = profile.model
+    return {
+        "deviceType": profile.device_type,
+        "fwVer": str(info.get("fw_ver", "")),
+        "deviceName": model.split("(")[0],
+        "deviceHwVer": profile.hw_ver,
+        "deviceModel": model,
+        "deviceMac": str(info.get("mac", "")).replace("-", "").replace(":", "").upper(),
+        "oemId": str(info.get("oem_id", "")),
+        "hwId": str(info.get("hw_id", "")),
+        "fwId": str(info.get("fw_id", "")),
+        "alias": alias,
+    }
+
+
 class SmartNode:
     """One SMART endpoint: the device itself, or one of its children (outlet, gang, sensor).
 
@@ -85,11 +124,7 @@ class SmartNode:
             self.info["parent_device_id"] = parent.node_id
         if "original_device_id" in self.info and parent is not None:
             self.info["original_device_id"] = parent.node_id
-        for key, label in (("hw_id", "hwId"), ("fw_id", "fwId"), ("oem_id", "oemId")):
-            if key in self.info:
-                self.info[key] = stable_hex(label, str(self.info.get("model")), self.fw_label())
-        if "mac" in self.info:
-            self.info["mac"] = mac_for(node_id, str(self.info["mac"]))
+        self.info.update(identity_of(self.info, node_id))
         self.power_w = power_w
         self.mains_v: float = parent.mains_v if parent is not None else 230.0
         self.tz = _zone(self.info.get("region"))
@@ -295,15 +330,11 @@ class SmartDevice(SmartNode):
         self.region = region
         self._lock = threading.RLock()
         self._online = True
-        name = alias
-        if name is None:
-            nick = profile.info.get("nickname")
-            name = default_smart_alias(profile) if _masked(nick) else smart.decode_text(str(nick))
         super().__init__(
             methods=profile.methods,
             component_ids=profile.components,
             node_id=device_id,
-            alias=name or default_smart_alias(profile),
+            alias=smart_alias(profile, alias),
             clock=clock,
             power_w=_nominal_power(profile.methods, profile.power_w, DEFAULT_POWER_W),
         )
@@ -345,19 +376,7 @@ class SmartDevice(SmartNode):
 
     def cloud_info(self) -> JsonDict:
         """The device's own part of a ``getDeviceList`` entry (alias decoded)."""
-        model = self.profile.model
-        return {
-            "deviceType": self.profile.device_type,
-            "fwVer": self.fw_label(),
-            "deviceName": model.split("(")[0],
-            "deviceHwVer": self.profile.hw_ver,
-            "deviceModel": model,
-            "deviceMac": str(self.info.get("mac", "")).replace("-", "").replace(":", "").upper(),
-            "oemId": str(self.info.get("oem_id", "")),
-            "hwId": str(self.info.get("hw_id", "")),
-            "fwId": str(self.info.get("fw_id", "")),
-            "alias": self.alias,
-        }
+        return cloud_entry(self.profile, self.info, self.alias)
 
     def discovery_result(self, host: str, http_port: int) -> JsonDict:
         """What the device answers to UDP 20002 discovery at ``host``: the capture's answer, with
@@ -483,6 +502,12 @@ def build_smart_device(
     >>> plug.handle({"method": "set_device_info", "params": {"device_on": True}})
     {'error_code': 0, 'result': {}}
     """
+    created = _lazy_created_s(state)
+    if created is not None:
+        # A device stored before anybody used it: as fresh, built when it came to be.
+        return built_at(
+            profile, created, device_id=device_id, alias=alias, clock=clock, region=region
+        )
     device = SmartDevice(profile, device_id=device_id, alias=alias, clock=clock, region=region)
     if state is not None and state.get("kind") == "smart":
         device.restore(state)
@@ -490,4 +515,37 @@ def build_smart_device(
             device.info["nickname"] = smart.encode_text(alias)
     else:
         device.synthesize_history()
+    return device
+
+
+def _lazy_created_s(state: Mapping[str, Any] | None) -> float | None:
+    """When an unused lazy device came to be, if ``state`` is its small snapshot."""
+    if state is None or state.get("kind") != "smart" or "device" in state:
+        return None
+    created = state.get("created_s")
+    return float(created) if isinstance(created, int | float) else None
+
+
+def built_at(
+    profile: SmartProfile,
+    created_s: float,
+    *,
+    device_id: str,
+    alias: str | None,
+    clock: SimClock,
+    region: str | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> SmartDevice:
+    """The device as built at ``created_s`` (from ``state`` if given), then living on ``clock``.
+
+    What a lazy device builds on first use: construction reads the clock (time on, the
+    synthesized history), so it reads a clock stopped at ``created_s``; the device then catches
+    up with the live clock on its first request, as an eager one idle since would.
+    """
+    stopped = SimClock(created_s, speed=0)
+    device = build_smart_device(
+        profile, device_id=device_id, alias=alias, clock=stopped, state=state, region=region
+    )
+    for node in (device, *device.children):
+        node.clock = clock
     return device
