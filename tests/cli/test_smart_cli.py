@@ -276,8 +276,17 @@ def test_smart_refusals_are_clear(kc_house: Kc, house: LocalCloud) -> None:
     faded = kc_house("light", "Sofa lamp", "--brightness", "30", "--transition", "1000")
     assert faded.code == 2, (faded.out, faded.err)
     assert "changes at once" in faded.err
+    assert "fade_on_s" in faded.err, "it names the device's own fade setting"
     assert "Traceback" not in faded.err
     assert _ask(house, "Sofa lamp", "get_device_info")["brightness"] != 30
+    # That setting is a feature: the fade the device applies to every switch.
+    fade = _j(kc_house, "feature", "Sofa lamp", "gradual_on_off", "off")["feature"]
+    assert (fade["type"], fade["value"]) == ("switch", False)
+    assert _ask(house, "Sofa lamp", "get_on_off_gradually_info")["enable"] is False
+    dimmer = _j(kc_house, "feature", "Stairs dimmer", "fade_on_s", "4")["feature"]
+    assert (dimmer["value"], dimmer["unit"]) == (4, "s")
+    on_state = _ask(house, "Stairs dimmer", "get_on_off_gradually_info")["on_state"]
+    assert (on_state["enable"], on_state["duration"]) == (True, 4)
     # Nor an erase of the meter's history.
     erase = kc_house("energy", "Coffee machine", "--erase", "--yes")
     assert erase.code == 2, (erase.out, erase.err)

@@ -561,3 +561,43 @@ async def test_smart_lights_refuse_transitions_and_meters_refuse_erase(
         assert plug.energy is not None
         with pytest.raises(InvalidArgumentError, match="SMART meters have no erase"):
             await plug.energy.erase_stats()
+
+
+async def test_gradual_on_off_is_the_devices_own_fade_setting(capture_cloud: LocalCloud) -> None:
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = await cloud.devices()
+        checked = 0
+        for device in devices:
+            if not device.has_component("on_off_gradually") or not device.is_smart:
+                continue
+            await device.update()
+            answer = await device.raw({"method": "get_on_off_gradually_info"})
+            if answer["error_code"] != 0:
+                # The component without the method (a KS240 itself): no fade features, no error.
+                assert not {"fade_on_s", "gradual_on_off"} & set(device.features)
+                continue
+            captured = answer["result"]
+            hosted: Any = capture_cloud.device(device.device_id)
+            if "on_state" in captured:
+                fade_on = device.features["fade_on_s"]
+                on_state = captured["on_state"]
+                assert fade_on.value == (on_state["duration"] if on_state["enable"] else 0)
+                assert fade_on.maximum == on_state.get("max_duration", 60)
+                await fade_on.set_value(7)
+                now = hosted.templates["get_on_off_gradually_info"]["on_state"]
+                assert (now["enable"], now["duration"]) == (True, 7)
+                await device.features["fade_off_s"].set_value(0)
+                off = hosted.templates["get_on_off_gradually_info"]["off_state"]
+                assert off["enable"] is False
+                with pytest.raises(InvalidArgumentError, match="between 0 and"):
+                    await fade_on.set_value(fade_on.maximum + 1)
+            else:
+                switch = device.features["gradual_on_off"]
+                assert switch.value is captured["enable"]
+                await switch.set_value(not captured["enable"])
+                assert hosted.templates["get_on_off_gradually_info"]["enable"] is (
+                    not captured["enable"]
+                )
+            checked += 1
+        assert checked >= 5, "bulbs, light strips and dimmers have the component"

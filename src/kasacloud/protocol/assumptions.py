@@ -244,3 +244,7 @@ SMART_TARGET_TEMP_RANGE_C: Final = (5.0, 30.0)
 SMART_TARGET_TEMP_STEP_C: Final = 0.5
 """The step of a thermostat's target temperature [U]: the KE100 capture shows 21.0; the Tapo app
 offers half degrees."""
+
+SMART_FADE_MAX_S: Final = 60
+"""The longest fade of a SMART device's gradual on/off (``on_off_gradually``) when its
+``on_state``/``off_state`` give no ``max_duration``: the captures that give one say 60 s."""

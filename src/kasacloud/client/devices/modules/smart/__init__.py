@@ -13,6 +13,7 @@ from kasacloud.client.devices.modules.smart.base import SmartModule
 from kasacloud.client.devices.modules.smart.modules import (
     SmartEnergy,
     SmartFan,
+    SmartGradualOnOff,
     SmartLed,
     SmartLight,
     SmartLightStripLight,
@@ -33,6 +34,7 @@ __all__ = [
     "SmartCountdown",
     "SmartEnergy",
     "SmartFan",
+    "SmartGradualOnOff",
     "SmartLed",
     "SmartLight",
     "SmartLightStripLight",
@@ -70,6 +72,8 @@ def smart_modules(device: Device) -> list[Module]:
         modules.append(SmartSensor(device, "device"))
     if has("fan_control"):
         modules.append(SmartFan(device, "fan_control"))
+    if has("on_off_gradually"):
+        modules.append(SmartGradualOnOff(device, "on_off_gradually"))
     # Rules as the IOT devices have them: a strip's schedules and countdowns are its outlets',
     # away mode is the whole strip's; a hub sensor's "schedule" (a thermostat's) is not these.
     if family is not Family.SENSOR:
