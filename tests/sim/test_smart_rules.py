@@ -208,3 +208,25 @@ def test_a_strips_away_rule_switches_every_outlet() -> None:
     clock.advance(_seconds_until(strip, clock, 0, 22 * 60) + 30)
     _ok(strip, "get_device_info")
     assert not any(c.is_on for c in strip.children)
+
+
+def test_an_outlets_own_rule_before_the_strips_away_rule_still_acts_first() -> None:
+    clock = SimClock(START, speed=0)
+    strip = build_any("P300(EU)_1.0", device_id=new_device_id(), alias="Strip", clock=clock)
+    assert isinstance(strip, SmartDevice)
+    outlet = strip.children[0]
+    outlet.set_on(False, clock.now())
+    _ok(strip, "add_antitheft_rule", {"s_min": 20 * 60, "e_min": 22 * 60})
+    request = smart.smart_request(
+        "add_schedule_rule", {"s_min": 19 * 60, "desired_states": {"on": True}, "mode": "once"}
+    )
+    _ok(strip, "control_child", {"device_id": outlet.node_id, "requestData": request})
+    # One request long after both: the outlet's 19:00 schedule fires, then the strip's window.
+    clock.advance(_seconds_until(strip, clock, 0, 20 * 60) + 30)
+    _ok(strip, "get_device_info")
+    assert outlet.is_on
+    rules = outlet.rules.rules("schedule")
+    assert rules[0]["enable"] is False, "the one-shot schedule ran (and disabled itself)"
+    # Time on counts from 19:00, the schedule's minute, not from the away rule's 20:00.
+    info = outlet.call("get_device_info", {})
+    assert info["on_time"] >= 3600

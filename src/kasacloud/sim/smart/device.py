@@ -221,8 +221,7 @@ class SmartNode:
             else:
                 for child in getattr(self, "children", ()):
                     if child.switchable:
-                        child._count(child.caught_up_s, at_s)
-                        child.caught_up_s = max(child.caught_up_s, at_s)
+                        child.catch_up(at_s)  # the outlet's own rules due before this first
                         child.set_on(on, at_s)
                         child.revision += 1
         light = {k: v for k, v in states.items() if k in _RULE_LIGHT_KEYS}
