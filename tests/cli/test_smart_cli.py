@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from cli_helpers import DEMO_EMAIL, DEMO_PASSWORD, Kc, make_runner
 
+from captures import smart_capture_files
 from kasacloud.protocol import smart
 from kasacloud.server import LocalCloud
 
@@ -224,10 +225,9 @@ def test_light_effect_on_a_smart_light_strip(kc_house: Kc, house: LocalCloud) ->
 @pytest.fixture(scope="module")
 def gadgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     """A KS240 (a fan gang) and an H100 (a KE100 valve among its children), from the captures."""
-    shared = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "kasa-smart"
-    files = sorted(p for p in shared.glob("*.json") if p.name.startswith(("KS240", "H100")))
+    files = [p for p in smart_capture_files() if p.name.startswith(("KS240", "H100"))]
     if len(files) != 2:
-        pytest.fail(f"the KS240 and H100 captures are missing from {shared}")
+        pytest.fail("the KS240 and H100 captures are missing (../shared/fixtures/kasa-smart)")
     seed = {"accounts": [{"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "devices": []}]}
     data_dir = tmp_path_factory.mktemp("gadgets")
     with LocalCloud(seed=seed, data_dir=data_dir, devices=files) as running:

@@ -8,6 +8,8 @@ from typing import Any
 import anyio
 import pytest
 
+from captures import smart_capture_files
+from kasacloud.protocol import smart
 from kasacloud.server.devices import CloudBoundDevice
 from kasacloud.sim import SimClock, build_any, build_device, builtin_profiles
 from kasacloud.sim.device import SimulatedDevice
@@ -117,7 +119,10 @@ def test_a_binding_told_before_the_body_exists_is_kept() -> None:
 
 # --- SMART devices ---------------------------------------------------------------------------
 
-SMART_PROFILES = sorted(builtin_smart_profiles())
+SMART_PROFILES = [
+    *sorted(builtin_smart_profiles()),
+    *(str(path) for path in smart_capture_files()),  # and every real capture
+]
 
 
 def _smart_script(device: Any) -> list[dict[str, Any]]:
@@ -161,7 +166,7 @@ def _smart_play(devices: list[Any], clock: SimClock) -> None:
         clock.advance(700 if step == 0 else 5 * 3600)
 
 
-@pytest.mark.parametrize("name", SMART_PROFILES)
+@pytest.mark.parametrize("name", SMART_PROFILES, ids=lambda n: n.rsplit("/", 1)[-1])
 def test_a_lazy_smart_device_answers_as_an_eager_one_built_at_the_same_time(name: str) -> None:
     clock = SimClock(start=START_S, speed=0)
     eager = build_any(name, device_id=DEVICE_ID, alias=None, clock=clock)
@@ -204,4 +209,15 @@ def test_an_unused_smart_device_is_stored_small_and_comes_back_the_same() -> Non
         name, device_id=DEVICE_ID, alias="Kettle", clock=clock, state=saved, lazy=True
     )
     assert again.cloud_info() == eager.cloud_info()
+    assert not again.is_built, "listed from its snapshot"
     _smart_play([eager, again], clock)
+    # Renamed through the device, then stored: listed with the new name, still unbuilt.
+    renamed = {"method": "set_device_info", "params": {"nickname": smart.encode_text("Tea")}}
+    assert again.handle(renamed) == eager.handle(renamed)
+    stored_again = json.loads(json.dumps(again.snapshot()))
+    later = build_any(
+        name, device_id=DEVICE_ID, alias=None, clock=clock, state=stored_again, lazy=True
+    )
+    assert later.cloud_info()["alias"] == "Tea" == eager.cloud_info()["alias"]
+    assert later.cloud_info() == eager.cloud_info()
+    assert not later.is_built

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Final
 
+from kasacloud.protocol import smart
 from kasacloud.sim.clock import SimClock
 from kasacloud.sim.smart.device import (
     SNAPSHOT_VERSION,
@@ -92,8 +93,15 @@ class LazySmartDevice:
         """The device's ``getDeviceList`` part (from the profile while unbuilt)."""
         if self._device is not None:
             return self._device.cloud_info()
+        stored = (self._state or {}).get("device")
+        saved_info = stored.get("info") if isinstance(stored, Mapping) else None
+        if isinstance(saved_info, Mapping):
+            # A used device, stored: its saved info and name, as it will answer once built.
+            nick = smart.decode_text(str(saved_info.get("nickname", "")))
+            alias = self._alias if self._alias is not None else (nick or "")
+            return cloud_entry(self.profile, saved_info, alias)
         if self._state is not None:
-            return self.device.cloud_info()  # a used device: its stored name and state
+            return self.device.cloud_info()  # a snapshot of another shape: ask the device
         info = {**self.profile.info, **identity_of(self.profile.info, self.device_id)}
         return cloud_entry(self.profile, info, smart_alias(self.profile, self._alias))
 
