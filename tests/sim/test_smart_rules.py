@@ -230,3 +230,17 @@ def test_an_outlets_own_rule_before_the_strips_away_rule_still_acts_first() -> N
     # Time on counts from 19:00, the schedule's minute, not from the away rule's 20:00.
     info = outlet.call("get_device_info", {})
     assert info["on_time"] >= 3600
+
+
+def test_a_bulbs_schedule_sets_its_light_state() -> None:
+    clock = SimClock(START, speed=0)
+    bulb = build_any("L530E(EU)_3.0", device_id=new_device_id(), alias="Lamp", clock=clock)
+    assert isinstance(bulb, SmartDevice)
+    _ok(bulb, "set_device_info", {"device_on": False, "brightness": 80})
+    states = {"on": True, "brightness": 25, "hue": 30, "saturation": 90}
+    _ok(bulb, "add_schedule_rule", {"s_min": 7 * 60, "desired_states": states})
+    clock.advance(_seconds_until(bulb, clock, 1, 7 * 60) + 30)
+    info = _ok(bulb, "get_device_info")
+    assert (info["device_on"], info["brightness"], info["hue"], info["saturation"]) == (
+        True, 25, 30, 90,
+    )  # fmt: skip
