@@ -483,6 +483,18 @@ async def test_smart_schedules_countdowns_and_away_rules_through_the_cloud(
         await away.delete(rule)
         assert await away.list() == []
 
+        # A light's schedule carries its light state in desired_states.
+        lamp = await cloud.device("Sofa lamp", update=True)
+        assert lamp.schedule is not None
+        lit = await lamp.schedule.add(
+            ScheduleRule(turn_on=True, start_min=60, light_state={"brightness": 30, "hue": 200})
+        )
+        wire = (await _raw_result(lamp, "get_schedule_rules"))["rule_list"][0]
+        assert wire["desired_states"] == {"on": True, "brightness": 30, "hue": 200}
+        (read_back,) = await lamp.schedule.list()
+        assert read_back.light_state == {"brightness": 30, "hue": 200}
+        await lamp.schedule.delete(lit)
+
         # A strip: schedules and countdowns per outlet, away mode for the whole strip.
         strip = await cloud.device("Bedroom strip", update=True)
         assert isinstance(strip, Strip)
