@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Final, TypeVar
 
 from kasacloud.client import errors as E
 from kasacloud.client.devices.modules.rules import (
+    AnyRuleT,
     Away,
     AwayRule,
     Countdown,
@@ -263,7 +264,7 @@ class SmartRules(SmartModule, Rules[RuleT]):
         self.enabled = enabled and any(r.enabled for r in self.rules)
         return list(self.rules)
 
-    async def add(self, rule: Any) -> Any:
+    async def add(self, rule: AnyRuleT) -> AnyRuleT:
         """Add ``rule``; return it with the id the device gave it."""
         self._check_kind(rule)
         body = self.to_smart(rule)
