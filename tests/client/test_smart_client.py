@@ -7,6 +7,8 @@ shows are compared with what the device answers to a raw SMART request.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -20,20 +22,25 @@ from fault_proxy import FaultProxy
 
 from captures import smart_capture_files, smart_capture_params
 from kasacloud import (
+    AwayRule,
     Bulb,
+    CountdownRule,
     Device,
     Dimmer,
     Hub,
+    InvalidArgumentError,
     KasaCloudError,
     LightStrip,
     Outlet,
     Plug,
+    ScheduleRule,
     Sensor,
     SmartUnavailableError,
     Strip,
     WallSwitch,
 )
 from kasacloud.client.cloud import merge_device_lists
+from kasacloud.client.devices.modules import Away, Countdown, Module, Schedule
 from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.protocol import assumptions, smart
 from kasacloud.protocol.signing import TAPO_APP
@@ -391,3 +398,218 @@ async def test_a_hub_with_more_children_than_one_page_lists_them_all(tmp_path: P
         assert len({c.device_id for c in hub.children}) == count
         assert all(isinstance(c, Sensor) for c in hub.children)
         assert all("temperature" in c.features for c in hub.children)
+
+
+def _seconds_until_local(hosted: Any, now_s: float, day_offset: int, minute: int) -> float:
+    """Seconds from ``now_s`` to ``minute`` of the device's local day ``day_offset`` days on."""
+    now = dt.datetime.fromtimestamp(now_s, hosted.tz)
+    day = now.date() + dt.timedelta(days=day_offset)
+    at = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=hosted.tz)
+    return at.timestamp() - now_s
+
+
+async def test_smart_schedules_countdowns_and_away_rules_through_the_cloud(
+    local_cloud: LocalCloud,
+) -> None:
+    async with client(local_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        plug = await cloud.device("Coffee machine", update=True)
+        hosted: Any = local_cloud.device(plug.device_id)
+        schedule = plug.modules[Module.Schedule]
+        assert isinstance(schedule, Schedule)
+        assert isinstance(plug.countdown, Countdown)
+        assert isinstance(plug.away, Away)
+        await plug.turn_off()
+        assert await schedule.list() == []
+
+        # A schedule: on at 06:00 on Mondays and Wednesdays, in the captures' rule shape.
+        days = (False, True, False, True, False, False, False)
+        added = await schedule.add(ScheduleRule(turn_on=True, start_min=360, weekdays=days))
+        assert added.id
+        wire = (await _raw_result(plug, "get_schedule_rules"))["rule_list"][0]
+        assert wire["s_min"] == 360
+        assert wire["week_day"] == 0b0001010
+        assert wire["desired_states"] == {"on": True}
+        assert wire["mode"] == "repeat"
+        assert wire["s_type"] == "normal"
+        (listed,) = await schedule.list()
+        assert (listed.id, listed.start_min, listed.weekdays, listed.turn_on) == (
+            added.id, 360, days, True,
+        )  # fmt: skip
+        assert schedule.enabled is True
+        # It switches the device at its time on the simulated clock.
+        clock = local_cloud.clock
+        for ahead in range(1, 8):
+            local = hosted.local_time(clock.now()) + dt.timedelta(days=ahead)
+            if (local.weekday() + 1) % 7 in (1, 3):
+                break
+        clock.advance(_seconds_until_local(hosted, clock.now(), ahead, 361))
+        assert (await _raw_result(plug, "get_device_info"))["device_on"] is True
+        # Edit (the raw fields it does not model stay), disable, enable the table, delete.
+        await schedule.edit(dataclasses.replace(listed, start_min=420, turn_on=False))
+        wire = (await _raw_result(plug, "get_schedule_rules"))["rule_list"][0]
+        assert (wire["s_min"], wire["desired_states"]["on"], wire["id"]) == (420, False, added.id)
+        await schedule.set_enabled(False)
+        assert [r.enabled for r in await schedule.list()] == [False]
+        assert schedule.enabled is False
+        await schedule.set_enabled(True)
+        assert [r.enabled for r in await schedule.list()] == [True]
+        with pytest.raises(InvalidArgumentError):
+            await schedule.add(CountdownRule(delay_s=5, turn_on=True))  # type: ignore[type-var]
+        with pytest.raises(InvalidArgumentError):
+            await schedule.add(ScheduleRule(turn_on=True, start_min=1440))
+        await schedule.delete(added.id)
+        assert await schedule.list() == []
+
+        # A countdown: time left while it runs, then it switches.
+        countdown = plug.countdown
+        await countdown.add(CountdownRule(delay_s=600, turn_on=True))
+        (running,) = await countdown.list()
+        assert 0 < running.raw["remain"] <= 600
+        assert running.delay_s == 600
+        await plug.turn_off()
+        clock.advance(601)
+        assert (await _raw_result(plug, "get_device_info"))["device_on"] is True
+        await countdown.delete_all()
+        assert await countdown.list() == []
+
+        # Away mode: its window, its days, deleted.
+        away = plug.away
+        rule = await away.add(AwayRule(start_min=1200, end_min=1380, weekdays=days))
+        wire = (await _raw_result(plug, "get_antitheft_rules"))["rule_list"][0]
+        assert (wire["s_min"], wire["e_min"], wire["week_day"]) == (1200, 1380, 0b0001010)
+        (read,) = await away.list()
+        assert (read.start_min, read.end_min, read.weekdays) == (1200, 1380, days)
+        await away.delete(rule)
+        assert await away.list() == []
+
+        # A light's schedule carries its light state in desired_states.
+        lamp = await cloud.device("Sofa lamp", update=True)
+        assert lamp.schedule is not None
+        lit = await lamp.schedule.add(
+            ScheduleRule(turn_on=True, start_min=60, light_state={"brightness": 30, "hue": 200})
+        )
+        wire = (await _raw_result(lamp, "get_schedule_rules"))["rule_list"][0]
+        assert wire["desired_states"] == {"on": True, "brightness": 30, "hue": 200}
+        (read_back,) = await lamp.schedule.list()
+        assert read_back.light_state == {"brightness": 30, "hue": 200}
+        await lamp.schedule.delete(lit)
+
+        # A strip: schedules and countdowns per outlet, away mode for the whole strip.
+        strip = await cloud.device("Bedroom strip", update=True)
+        assert isinstance(strip, Strip)
+        assert strip.schedule is None
+        assert isinstance(strip.away, Away)
+        outlet = strip.children[0]
+        assert isinstance(outlet.schedule, Schedule)
+        assert outlet.away is None
+        await outlet.schedule.add(ScheduleRule(turn_on=True, start_min=100))
+        assert len(await outlet.schedule.list()) == 1
+        assert await strip.children[1].schedule.list() == []  # type: ignore[union-attr]
+        await outlet.schedule.delete_all()
+
+
+async def test_fan_speed_and_target_temperature_are_settable_features(
+    capture_cloud: LocalCloud,
+) -> None:
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = await cloud.devices()
+        switch = next(d for d in devices if d.model.startswith("KS240"))
+        await switch.update()
+        assert isinstance(switch, Strip)
+        fans = [c for c in switch.children if "fan_speed" in c.features]
+        assert len(fans) == 1, "the fan gang, and only it (from its fan_control component)"
+        fan = fans[0]
+        hosted: Any = capture_cloud.device(switch.device_id)
+        node = hosted.child(fan.device_id)
+        speed = fan.features["fan_speed"]
+        assert speed.value == node.info["fan_speed_level"]
+        await speed.set_value(4)
+        assert node.info["fan_speed_level"] == 4
+        with pytest.raises(InvalidArgumentError, match="between 1 and 4"):
+            await speed.set_value(5)
+        assert node.info["fan_speed_level"] == 4
+        await fan.features["fan_sleep_mode"].set_value(True)
+        assert node.info["fan_sleep_mode_on"] is True
+
+        hubs = [d for d in devices if isinstance(d, Hub)]
+        valves = []
+        for hub in hubs:
+            await hub.update()
+            valves += [(hub, c) for c in hub.children if c.has_component("temp_control")]
+        assert valves, "the H100 and KH100 captures have KE100 valves"
+        for hub, valve in valves:
+            target = valve.features["target_temperature"]
+            assert target.writable
+            assert (target.minimum, target.maximum) == (5, 30)
+            await target.set_value(22.5)
+            hosted_hub: Any = capture_cloud.device(hub.device_id)
+            assert hosted_hub.child(valve.device_id).info["target_temp"] == 22.5
+            await hub.update()
+            again = next(c for c in hub.children if c.device_id == valve.device_id)
+            assert again.features["target_temperature"].value == 22.5
+            assert again.readings["target_temperature"] == 22.5
+            with pytest.raises(InvalidArgumentError, match="between 5 and 30"):
+                await target.set_value(31)
+
+
+async def test_smart_lights_refuse_transitions_and_meters_refuse_erase(
+    capture_cloud: LocalCloud,
+) -> None:
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = await cloud.devices()
+        bulb = next(d for d in devices if isinstance(d, Bulb) and d.is_smart)
+        await bulb.update()
+        before = await _raw_result(bulb, "get_device_info")
+        with pytest.raises(InvalidArgumentError, match="changes at once"):
+            await bulb.set_brightness(10, transition_ms=500)
+        with pytest.raises(InvalidArgumentError, match="changes at once"):
+            await bulb.turn_on(transition_ms=500)
+        assert (await _raw_result(bulb, "get_device_info"))["brightness"] == before["brightness"]
+        plug = next(d for d in devices if d.model.startswith("P110(") and d.is_smart)
+        await plug.update()
+        assert plug.energy is not None
+        with pytest.raises(InvalidArgumentError, match="SMART meters have no erase"):
+            await plug.energy.erase_stats()
+
+
+async def test_gradual_on_off_is_the_devices_own_fade_setting(capture_cloud: LocalCloud) -> None:
+    async with client(capture_cloud.url) as cloud:
+        await cloud.login(*DEMO)
+        devices = await cloud.devices()
+        checked = 0
+        for device in devices:
+            if not device.has_component("on_off_gradually") or not device.is_smart:
+                continue
+            await device.update()
+            answer = await device.raw({"method": "get_on_off_gradually_info"})
+            if answer["error_code"] != 0:
+                # The component without the method (a KS240 itself): no fade features, no error.
+                assert not {"fade_on_s", "gradual_on_off"} & set(device.features)
+                continue
+            captured = answer["result"]
+            hosted: Any = capture_cloud.device(device.device_id)
+            if "on_state" in captured:
+                fade_on = device.features["fade_on_s"]
+                on_state = captured["on_state"]
+                assert fade_on.value == (on_state["duration"] if on_state["enable"] else 0)
+                assert fade_on.maximum == on_state.get("max_duration", 60)
+                await fade_on.set_value(7)
+                now = hosted.templates["get_on_off_gradually_info"]["on_state"]
+                assert (now["enable"], now["duration"]) == (True, 7)
+                await device.features["fade_off_s"].set_value(0)
+                off = hosted.templates["get_on_off_gradually_info"]["off_state"]
+                assert off["enable"] is False
+                with pytest.raises(InvalidArgumentError, match="between 0 and"):
+                    await fade_on.set_value(fade_on.maximum + 1)
+            else:
+                switch = device.features["gradual_on_off"]
+                assert switch.value is captured["enable"]
+                await switch.set_value(not captured["enable"])
+                assert hosted.templates["get_on_off_gradually_info"]["enable"] is (
+                    not captured["enable"]
+                )
+            checked += 1
+        assert checked >= 5, "bulbs, light strips and dimmers have the component"

@@ -16,6 +16,7 @@ from kasacloud.protocol import assumptions, smart
 from kasacloud.protocol.errors import ErrorCode
 from kasacloud.protocol.signing import KASA_APP, TAPO_APP, AppKey
 from kasacloud.server import LocalCloud, ServerConfig
+from kasacloud.sim.smart import LazySmartDevice
 
 ACCOUNT = "/api/v2/account/"
 PASSTHROUGH = assumptions.TAPO_PASSTHROUGH_PATH
@@ -279,3 +280,49 @@ def test_a_seed_names_a_smart_capture_and_offline_is_20571(tmp_path: Path) -> No
         assert offline["status"] == 0
         answer = tapo.raw(offline["deviceId"], json.dumps(smart.smart_request("get_device_info")))
         assert answer["error_code"] == ErrorCode.DEVICE_OFFLINE
+
+
+def test_smart_devices_are_built_on_first_use_and_keep_their_past_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    seed = {
+        "accounts": [
+            {
+                "email": DEMO[0],
+                "password": DEMO[1],
+                "devices": [{"model": "P110(EU)", "alias": "Plug {n}", "count": 5}],
+            }
+        ]
+    }
+
+    def hosted(cloud: LocalCloud, device_id: str) -> LazySmartDevice:
+        device = cloud.device(device_id)
+        assert isinstance(device, LazySmartDevice)
+        return device
+
+    def week(tapo: Tapo, device_id: str, now_s: float) -> list[int]:
+        end = int(now_s) // 86_400 * 86_400
+        params = {"start_timestamp": end - 7 * 86_400, "end_timestamp": end - 1, "interval": 1440}
+        return list(tapo.ok(device_id, "get_energy_data", params)["data"])
+
+    with LocalCloud(seed=seed, data_dir=tmp_path, config=NO_LIMITS) as first, Api(first.url) as api:
+        tapo = Tapo(api)
+        listed = tapo.devices()
+        assert len(listed) == 5
+        ids = [e["deviceId"] for e in listed]
+        # Listing builds nothing; only the device asked something is built.
+        assert not any(hosted(first, i).is_built for i in ids)
+        used = next(e["deviceId"] for e in listed if smart.decode_text(e["alias"]) == "Plug 1")
+        before = week(tapo, used, first.clock.now())
+        assert sum(before) > 0, "a synthesized past"
+        assert [hosted(first, i).is_built for i in ids].count(True) == 1
+        now_s = first.clock.now()
+    with LocalCloud(data_dir=tmp_path, config=NO_LIMITS) as second, Api(second.url) as api:
+        tapo = Tapo(api)
+        again = {e["deviceId"]: e for e in tapo.devices()}
+        assert smart.decode_text(again[used]["alias"]) == "Plug 1"
+        assert not any(hosted(second, i).is_built for i in again)
+        # The same past after the restart, for the used device and an unused one alike.
+        assert week(tapo, used, now_s) == before
+        unused = next(i for i in ids if i != used)
+        assert sum(week(tapo, unused, now_s)) > 0

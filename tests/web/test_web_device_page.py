@@ -347,3 +347,67 @@ def test_plain_forms_carry_the_csrf_token(http, local_cloud):
         fields = re.findall(r'name="csrf_token" value="([^"]*)"', html)
         assert len(fields) > 3, path
         assert all(fields), f"{path} has a form without its CSRF token"
+
+
+def smart_rules(cloud: LocalCloud, alias: str, noun: str) -> list[dict[str, Any]]:
+    """A SMART device's rules, asked of the simulated device itself."""
+    device: Any = cloud.device(device_id(cloud, alias))
+    answer = device.handle({"method": f"get_{noun}_rules", "params": {}})
+    assert answer["error_code"] == 0, answer
+    return answer["result"]["rule_list"]
+
+
+def test_a_smart_plugs_rules_from_its_page(http, local_cloud):
+    plug = device_id(local_cloud, "Coffee machine")
+    page = text_of(http.get(f"/devices/{plug}").text)
+    for expected in ("Schedules", "Timer (countdown)", "Away mode"):
+        assert expected in page
+    base = f"/api/devices/{plug}/rules/schedule"
+    form = {"action": "on", "time": "07:30", "day": ["mon", "wed", "fri"], "view": "page"}
+    added = http.post(base, data=form, headers=JSON)
+    assert added.status_code == 200, added.text
+    [rule] = smart_rules(local_cloud, "Coffee machine", "schedule")
+    assert (rule["s_min"], rule["desired_states"], rule["week_day"], rule["mode"]) == (
+        450, {"on": True}, 0b0101010, "repeat"
+    )  # fmt: skip
+    assert "07:30, Mon, Wed, Fri" in text_of(added.json()["html"])
+    edited = http.post(
+        f"{base}/{rule['id']}",
+        data={"action": "off", "time": "22:15", "day": ["sat", "sun"]},
+        headers=JSON,
+    )
+    assert edited.status_code == 200, edited.text
+    [rule] = smart_rules(local_cloud, "Coffee machine", "schedule")
+    assert (rule["s_min"], rule["desired_states"]["on"], rule["week_day"]) == (
+        1335,
+        False,
+        0b1000001,
+    )
+    disabled = http.post(f"{base}/{rule['id']}/enable", data={"enabled": "false"}, headers=JSON)
+    assert disabled.status_code == 200
+    assert smart_rules(local_cloud, "Coffee machine", "schedule")[0]["enable"] is False
+    assert http.post(f"{base}/{rule['id']}/delete", headers=JSON).status_code == 200
+    assert smart_rules(local_cloud, "Coffee machine", "schedule") == []
+
+    timer = http.post(
+        f"/api/devices/{plug}/rules/countdown",
+        data={"action": "off", "minutes": "30", "view": "page"},
+        headers=JSON,
+    )
+    assert timer.status_code == 200, timer.text
+    [rule] = smart_rules(local_cloud, "Coffee machine", "countdown")
+    assert (rule["delay"], rule["desired_states"]) == (1800, {"on": False})
+    assert re.search(r"Time left: (30 min|29 min \d+ s)", text_of(timer.json()["html"]))
+    local_cloud.clock.advance(600)
+    page = text_of(http.get(f"/devices/{plug}").text)
+    assert re.search(r"Time left: (20 min|19 min \d+ s)", page)
+
+    away = http.post(
+        f"/api/devices/{plug}/rules/away",
+        data={"start": "18:00", "end": "23:00", "day": ["sat", "sun"], "view": "page"},
+        headers=JSON,
+    )
+    assert away.status_code == 200, away.text
+    [rule] = smart_rules(local_cloud, "Coffee machine", "antitheft")
+    assert (rule["s_min"], rule["e_min"], rule["week_day"]) == (1080, 1380, 0b1000001)
+    assert "18:00–23:00, weekends" in text_of(away.json()["html"])

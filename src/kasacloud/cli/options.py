@@ -21,7 +21,7 @@ def outlet_option(f: F) -> F:
         "--outlet",
         "-o",
         metavar="N|ALIAS",
-        help="One outlet of a power strip: its number (from 1) or its name.",
+        help="One outlet of a power strip (or sensor of a hub): its number (from 1) or its name.",
     )(f)
 
 

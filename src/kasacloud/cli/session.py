@@ -21,6 +21,7 @@ from kasacloud.cli.settings import Settings
 from kasacloud.client import (
     Device,
     FileTokenStore,
+    Hub,
     KasaCloud,
     MfaChallenge,
     NotFoundError,
@@ -191,11 +192,16 @@ def parse_outlet(value: str | None) -> int | str | None:
 
 
 async def choose(cloud: KasaCloud, selector: str, outlet: str | None = None) -> Device:
-    """The device ``selector`` names (id, alias, or unique part of an alias), or its outlet."""
+    """The device ``selector`` names (id, alias, or unique part of an alias), or its outlet (a
+    hub's: its sensor)."""  # noqa: D205, D209
     device = await cloud.device(selector)
     which = parse_outlet(outlet)
     if which is None:
         return device
+    if isinstance(device, Hub):
+        if not device.children:
+            await device.update()  # a listed hub knows its sensors once read
+        return device.sensor(which)
     if not isinstance(device, Strip):
         raise usage_error(
             f"{device.alias!r} is a {device.kind}, not a power strip: --outlet does not apply.",

@@ -198,3 +198,53 @@ COUNTDOWN_REMAIN_KEY: Final = "remain"
 """The key of a countdown rule's seconds left in ``count_down.get_rules``. Not in our captures
 (none has a running countdown); third-party docs of IOT plugs show ``remain`` beside ``delay``.
 The simulated devices report it; the CLI shows it as the time left when a device does."""
+
+SMART_WEEK_DAY_BIT0: Final = "sunday"
+"""Which day bit 0 of a SMART rule's ``week_day`` mask is [U]. The one captured rule list (an
+EP40M outlet's) has 127, every day, which does not tell; third-party notes on the Tapo app give
+62 for Monday to Friday, which is bit 0 Sunday, bit 6 Saturday: the IOT ``wday`` order."""
+
+SMART_RULE_MODES: Final = ("repeat", "once")
+"""``mode`` of a SMART schedule or away rule [U]: the capture shows ``"repeat"``; ``"once"`` for
+a rule that acts on its next day only is the app's other choice as third-party notes give it."""
+
+SMART_SUN_TIME_IN_S_MIN: Final = True
+"""A SMART sunrise/sunset rule carries the resulting minute in ``s_min`` [U]: the capture's
+sunset rule has ``time_offset`` -15 and ``s_min`` 1081 (18:01, a late-October sunset less 15
+minutes), so the app computes the sun time. kasacloud has no location: it writes 06:00 (sunrise)
+or 18:00 (sunset) plus the offset, as the IOT simulator assumes, and the simulator acts at
+``s_min``."""
+
+SMART_AWAY_RULE_FIELDS: Final = ("enable", "s_min", "e_min", "week_day", "mode")
+"""The fields of a SMART away (``antitheft``) rule [U]: no capture has one. They are taken to be
+the schedule rule's (``s_min`` start, ``e_min`` end, ``week_day``, ``mode``), the way the IOT
+``anti_theft`` rule shares ``smin``/``emin``/``wday`` with its schedule rule."""
+
+SMART_RULES_TABLE_SWITCH: Final = False
+"""Whether the SMART vocabulary has a switch for a whole rule table (IOT's
+``set_overall_enable``) [U]: the captures show the table's ``enable`` (true once it holds a
+rule) but no method to set it, so switching "every rule" enables or disables each rule with its
+``edit_*_rule``."""
+
+SMART_REMOVE_RULES_PARAMS: Final = ("rule_list", "remove_all")
+"""``remove_schedule_rules`` (and the countdown and away twins) take ``{"rule_list": [{"id"}]}``
+for some rules and ``{"remove_all": true}`` for all [U]: the method names are the captures'
+``get_*_rules`` twins; the params are the simulator's reading of them."""
+
+SMART_FAN_SPEED_LEVELS: Final = (1, 4)
+"""The speeds a SMART fan (a KS240's fan gang, component ``fan_control``) takes in
+``set_device_info {"fan_speed_level"}`` [U]: the capture shows 1; the KS240's fan switch has four
+speeds, and python-kasa's fan module takes 1 to 4 (0 there means off, which is ``device_on``
+here)."""
+
+SMART_TARGET_TEMP_RANGE_C: Final = (5.0, 30.0)
+"""A SMART thermostat's target range when it reports none: the KE100 capture's
+``min_control_temp``/``max_control_temp`` (5 and 30 °C)."""
+
+SMART_TARGET_TEMP_STEP_C: Final = 0.5
+"""The step of a thermostat's target temperature [U]: the KE100 capture shows 21.0; the Tapo app
+offers half degrees."""
+
+SMART_FADE_MAX_S: Final = 60
+"""The longest fade of a SMART device's gradual on/off (``on_off_gradually``) when its
+``on_state``/``off_state`` give no ``max_duration``: the captures that give one say 60 s."""

@@ -29,7 +29,12 @@ from kasacloud.sim.demo import DEMO_HOUSE, DemoDeviceSpec
 from kasacloud.sim.device import BOOT_TIME_S, SimulatedDevice, build_device, default_alias
 from kasacloud.sim.ids import child_id, new_device_id
 from kasacloud.sim.profile import Profile, builtin_profiles, load_profile
-from kasacloud.sim.smart import SmartDevice, build_smart_device, find_smart_profile
+from kasacloud.sim.smart import (
+    LazySmartDevice,
+    SmartDevice,
+    build_smart_device,
+    find_smart_profile,
+)
 
 
 def build_any(
@@ -41,12 +46,12 @@ def build_any(
     state: dict[str, Any] | None = None,
     region: str | None = None,
     lazy: bool = False,
-) -> SimulatedDevice | SmartDevice:
+) -> SimulatedDevice | SmartDevice | LazySmartDevice:
     """Build an IOT or a SMART device from a profile name or file (told apart by content).
 
-    Built-in IOT profile names win over SMART ones of the same short name. ``lazy``: an IOT
-    device builds its capabilities on first use (see :func:`build_device`); SMART devices are
-    built at once.
+    Built-in IOT profile names win over SMART ones of the same short name. ``lazy``: build the
+    device on first use (an IOT device's capabilities, see :func:`build_device`; a SMART device
+    whole, see :class:`~kasacloud.sim.smart.LazySmartDevice`); it answers as an eager one.
 
     Raises:
         KeyError: no profile of that name; ValueError, OSError: a file that cannot be used.
@@ -61,6 +66,10 @@ def build_any(
             found = find_smart_profile(profile)
             if found is None:
                 raise KeyError(f"no built-in profile or file named {profile!r}") from None
+    if found is not None and lazy:
+        return LazySmartDevice(
+            found, device_id=device_id, alias=alias, clock=clock, state=state, region=region
+        )
     if found is not None:
         return build_smart_device(
             found, device_id=device_id, alias=alias, clock=clock, state=state, region=region
@@ -80,6 +89,7 @@ __all__ = [
     "BOOT_TIME_S",
     "DEMO_HOUSE",
     "DemoDeviceSpec",
+    "LazySmartDevice",
     "Profile",
     "SimClock",
     "SimulatedDevice",

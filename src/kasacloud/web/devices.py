@@ -36,6 +36,7 @@ from kasacloud.client.errors import (
 from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.protocol import commands as C
 from kasacloud.protocol import families
+from kasacloud.protocol.assumptions import COUNTDOWN_REMAIN_KEY
 from kasacloud.protocol.errors import DEVICE_METHOD_NOT_SUPPORTED, DEVICE_MODULE_NOT_SUPPORTED
 from kasacloud.web.errors import DeviceLacks, InvalidInput, NameTaken
 from kasacloud.web.messages import human_message
@@ -560,6 +561,10 @@ def _countdown_view(
         if isinstance(at_s, int) and now is not None:
             now_s = now.hour * 3600 + now.minute * 60 + now.second
             view.next_text = f"Time left: {duration_text((at_s - now_s) % 86400)}"
+    # Otherwise the rule's own seconds left, where the device lists them (SMART devices do).
+    remain = rule.raw.get(COUNTDOWN_REMAIN_KEY)
+    if not view.next_text and isinstance(remain, int) and not isinstance(remain, bool) and remain:
+        view.next_text = f"Time left: {duration_text(remain)}"
     return view
 
 
@@ -588,8 +593,8 @@ async def _timer_next_action(device: Device) -> dict[str, Any] | None:
     from_sysinfo = device.sysinfo.get("next_action")
     if isinstance(from_sysinfo, dict) and from_sysinfo.get("type") == 2:
         return from_sysinfo
-    if device.countdown is None:
-        return None
+    if device.countdown is None or device.is_smart:
+        return None  # SMART countdowns list their own time left (``remain``)
     try:
         return await device.countdown.call(C.GET_NEXT_ACTION)
     except DeviceError:

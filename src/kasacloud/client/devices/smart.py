@@ -31,9 +31,11 @@ LISTING_READS: Final = (
     "get_led_info",
     "get_device_time",
     "get_lighting_effect",
+    "get_on_off_gradually_info",
 )
-"""Reads a listing with ``update=True`` adds before the device is typed; a device without one
-answers "unknown method" for it, which costs a few bytes and tells what it lacks."""
+"""Reads a listing with ``update=True`` adds before the device is typed (every read a SMART module
+makes, so that the listing is the device's one round trip); a device without one answers
+"unknown method" for it, which costs a few bytes and tells what it lacks."""
 
 Answer = tuple[str, int, dict[str, Any]]
 """One batched method's ``(method, error_code, result)``."""

@@ -21,6 +21,7 @@ from kasacloud.sim.smart.device import (
     default_smart_alias,
 )
 from kasacloud.sim.smart.errors import SmartDeviceError
+from kasacloud.sim.smart.lazy import LazySmartDevice
 from kasacloud.sim.smart.profile import (
     SmartChildProfile,
     SmartProfile,
@@ -30,6 +31,7 @@ from kasacloud.sim.smart.profile import (
 )
 
 __all__ = [
+    "LazySmartDevice",
     "SmartChildProfile",
     "SmartDevice",
     "SmartDeviceError",

@@ -6,8 +6,9 @@ the methods of the components it lists, and, beyond those, every other ``get_*``
 ``get_*`` (merged into that answer). Anything else is -1002, the device's "unknown method"; a
 known method with unusable params is -1008.
 
-Limits: schedules and away rules are kept, listed, edited and removed but do not switch the
-device (countdowns do); ``set_device_time`` keeps the zone and offset, the clock stays the
+Rules act on the simulated clock: countdowns when their delay runs out, schedules at their
+minute on their days, away rules at deterministic moments inside their window (see
+:mod:`.timing`). Limits: ``set_device_time`` keeps the zone and offset, the clock stays the
 simulated one.
 """
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from kasacloud.protocol import assumptions, families, smart
 from kasacloud.protocol.smart import SmartErrorCode
-from kasacloud.sim.smart import sensors
+from kasacloud.sim.smart import sensors, timing
 from kasacloud.sim.smart.errors import SmartDeviceError
 
 if TYPE_CHECKING:
@@ -109,6 +111,10 @@ class RuleTables:
         limit = int(table[self.KINDS[kind][1]])
         if len(self.rules(kind)) >= limit:
             raise _error(_FULL[kind])
+        if kind != "countdown" and not timing.check_rule(
+            params, away=kind == "antitheft", partial=False
+        ):
+            raise _error(SmartErrorCode.PARAMS_ERROR)
         rule = dict(params)
         prefix = {"schedule": "S", "countdown": "C", "antitheft": "A"}[kind]
         rule["id"] = f"{prefix}{self.next_id}"
@@ -126,6 +132,10 @@ class RuleTables:
         """Change the rule named by ``params["id"]``; -1008 for an unknown id."""
         rule = next((r for r in self.rules(kind) if r.get("id") == params.get("id")), None)
         if rule is None:
+            raise _error(SmartErrorCode.PARAMS_ERROR)
+        if kind != "countdown" and not timing.check_rule(
+            params, away=kind == "antitheft", partial=True
+        ):
             raise _error(SmartErrorCode.PARAMS_ERROR)
         rule.update({k: v for k, v in params.items() if k != "id"})
         if kind == "countdown":
@@ -173,6 +183,16 @@ class RuleTables:
             if r.get("enable", True) and isinstance(r.get("_due_s"), int | float)
         ]
         return min(due, key=lambda d: d[0]) if due else None
+
+    def next_timed(self, after_s: float, tz: tzinfo) -> timing.Action | None:
+        """The next schedule or away action after ``after_s`` (an off table acts on nothing)."""
+        found = [
+            timing.next_action(self.rules(kind), away=kind == "antitheft", after_s=after_s, tz=tz)
+            for kind in ("schedule", "antitheft")
+            if self.tables[kind].get("enable", True)
+        ]
+        actions = [a for a in found if a is not None]
+        return min(actions, key=lambda a: a.at_s) if actions else None
 
     def fire_countdown(self, rule: JsonDict) -> None:
         """A countdown that ran out stays listed, disabled (as the devices keep it)."""
@@ -289,7 +309,18 @@ class DeviceComponent(Component):
         if key == "fan_speed_level":
             if not node.has("fan_control"):
                 raise _error(SmartErrorCode.PARAMS_ERROR)
-            return {key: _int(value, 1, 4)}
+            return {key: _int(value, *assumptions.SMART_FAN_SPEED_LEVELS)}
+        if key == "target_temp":
+            if not node.has("temp_control"):
+                raise _error(SmartErrorCode.PARAMS_ERROR)
+            low, high = assumptions.SMART_TARGET_TEMP_RANGE_C
+            low = info.get("min_control_temp", low)
+            high = info.get("max_control_temp", high)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _error(SmartErrorCode.PARAMS_ERROR)
+            if not low <= value <= high:
+                raise _error(SmartErrorCode.PARAMS_ERROR)
+            return {key: float(value)}
         if key == "fan_sleep_mode_on":
             if not node.has("fan_control"):
                 raise _error(SmartErrorCode.PARAMS_ERROR)
@@ -375,23 +406,23 @@ class _RulesComponent(Component):
 
     def methods(self) -> dict[str, Handler]:
         node = self.node
-        rules = node.rules
         kind = self.kind
+        # ``node.rules`` is read at each call, not kept: a restore replaces the tables.
 
         def get(params: JsonDict) -> JsonDict:
-            return rules.listing(kind, self.now_s, params)
+            return node.rules.listing(kind, self.now_s, params)
 
         def add(params: JsonDict) -> JsonDict:
-            answer = rules.add(kind, params, self.now_s)
+            answer = node.rules.add(kind, params, self.now_s)
             node.revision += 1
             return answer
 
         def edit(params: JsonDict) -> None:
-            rules.edit(kind, params, self.now_s)
+            node.rules.edit(kind, params, self.now_s)
             node.revision += 1
 
         def remove(params: JsonDict) -> None:
-            rules.remove(kind, params)
+            node.rules.remove(kind, params)
             node.revision += 1
 
         return {
@@ -403,7 +434,7 @@ class _RulesComponent(Component):
 
 
 class ScheduleComponent(_RulesComponent):
-    """``schedule``: schedule rules (kept and listed, see the module's limits)."""
+    """``schedule``: rules that switch the device at a minute of some days."""
 
     component_id = "schedule"
     kind = "schedule"
@@ -419,7 +450,7 @@ class CountdownComponent(_RulesComponent):
 
 
 class AntitheftComponent(_RulesComponent):
-    """``antitheft``: away rules (kept and listed)."""
+    """``antitheft``: away rules, switching at random-looking moments inside a window."""
 
     component_id = "antitheft"
     kind = "antitheft"

@@ -7,6 +7,7 @@ so a fresh device answers as the capture does, and only what the state changes d
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections.abc import Mapping
@@ -31,6 +32,8 @@ DEFAULT_POWER_W: Final = 60.0
 """What an energy-metering load draws when on, unless the profile or capture says otherwise."""
 DEFAULT_OUTLET_POWER_W: Final = 40.0
 _MAX_EVENTS_PER_CATCH_UP: Final = 10_000
+_RULE_LIGHT_KEYS: Final = ("brightness", "hue", "saturation", "color_temp")
+"""What a rule's ``desired_states`` may set on a light besides ``on``."""
 
 JsonDict = dict[str, Any]
 
@@ -49,6 +52,45 @@ def _masked(value: object) -> bool:
         return True
     text = smart.decode_text(value)
     return text is None or MASKED in text or not text.strip()
+
+
+def identity_of(info: Mapping[str, Any], node_id: str) -> JsonDict:
+    """What a node owns of its ``get_device_info``: ids derived from its model and firmware, and
+    a MAC of its own (only the keys the capture has)."""  # noqa: D205, D209
+    found: JsonDict = {}
+    fw = str(info.get("fw_ver", ""))
+    for key, label in (("hw_id", "hwId"), ("fw_id", "fwId"), ("oem_id", "oemId")):
+        if key in info:
+            found[key] = stable_hex(label, str(info.get("model")), fw)
+    if "mac" in info:
+        found["mac"] = mac_for(node_id, str(info["mac"]))
+    return found
+
+
+def smart_alias(profile: SmartProfile, alias: str | None) -> str:
+    """The name a device built with ``alias`` has: it, else the capture's, else a default."""
+    name = alias
+    if name is None:
+        nick = profile.info.get("nickname")
+        name = default_smart_alias(profile) if _masked(nick) else smart.decode_text(str(nick))
+    return name or default_smart_alias(profile)
+
+
+def cloud_entry(profile: SmartProfile, info: Mapping[str, Any], alias: str) -> JsonDict:
+    """The device's own part of a ``getDeviceList`` entry, from its info and decoded alias."""
+    model = profile.model
+    return {
+        "deviceType": profile.device_type,
+        "fwVer": str(info.get("fw_ver", "")),
+        "deviceName": model.split("(")[0],
+        "deviceHwVer": profile.hw_ver,
+        "deviceModel": model,
+        "deviceMac": str(info.get("mac", "")).replace("-", "").replace(":", "").upper(),
+        "oemId": str(info.get("oem_id", "")),
+        "hwId": str(info.get("hw_id", "")),
+        "fwId": str(info.get("fw_id", "")),
+        "alias": alias,
+    }
 
 
 class SmartNode:
@@ -82,11 +124,7 @@ class SmartNode:
             self.info["parent_device_id"] = parent.node_id
         if "original_device_id" in self.info and parent is not None:
             self.info["original_device_id"] = parent.node_id
-        for key, label in (("hw_id", "hwId"), ("fw_id", "fwId"), ("oem_id", "oemId")):
-            if key in self.info:
-                self.info[key] = stable_hex(label, str(self.info.get("model")), self.fw_label())
-        if "mac" in self.info:
-            self.info["mac"] = mac_for(node_id, str(self.info["mac"]))
+        self.info.update(identity_of(self.info, node_id))
         self.power_w = power_w
         self.mains_v: float = parent.mains_v if parent is not None else 230.0
         self.tz = _zone(self.info.get("region"))
@@ -141,21 +179,56 @@ class SmartNode:
     # --- time -------------------------------------------------------------------------------
 
     def catch_up(self, now_s: float) -> None:
-        """Fire the countdowns that fell due up to ``now_s``; count energy and time on."""
+        """Carry out the countdowns, schedules and away switches due up to ``now_s``, in time
+        order; count energy and time on between them."""  # noqa: D205, D209
         for _ in range(_MAX_EVENTS_PER_CATCH_UP):
             due = self.rules.next_countdown(self.caught_up_s)
-            if due is None or due[0] > now_s:
+            timed = self.rules.next_timed(self.caught_up_s, self.tz)
+            countdown_at = due[0] if due is not None else None
+            timed_at = timed.at_s if timed is not None else None
+            if (
+                countdown_at is not None
+                and countdown_at <= now_s
+                and (timed_at is None or countdown_at <= timed_at)
+            ):
+                assert due is not None
+                at, rule = due
+                self._count(self.caught_up_s, at)
+                self.caught_up_s = at
+                self.rules.fire_countdown(rule)
+                self.apply_states(rule.get("desired_states") or {}, at)
+            elif timed is not None and timed.at_s <= now_s:
+                self._count(self.caught_up_s, timed.at_s)
+                self.caught_up_s = timed.at_s
+                self.apply_states(timed.states, timed.at_s)
+                if timed.last_of_rule:
+                    timed.rule["enable"] = False
+            else:
                 break
-            at, rule = due
-            self._count(self.caught_up_s, at)
-            self.caught_up_s = at
-            self.rules.fire_countdown(rule)
-            desired = rule.get("desired_states") or {}
-            if "on" in desired:
-                self.set_on(bool(desired["on"]), at)
             self.revision += 1
         self._count(self.caught_up_s, now_s)
         self.caught_up_s = max(self.caught_up_s, now_s)
+
+    def apply_states(self, states: Mapping[str, Any], at_s: float) -> None:
+        """What a rule sets (``desired_states``): on/off, and a light's keys where it has them.
+
+        A node without an on/off state of its own (a strip) switches its outlets.
+        """
+        if "on" in states:
+            on = bool(states["on"])
+            if self.switchable:
+                self.set_on(on, at_s)
+            else:
+                for child in getattr(self, "children", ()):
+                    if child.switchable:
+                        child.catch_up(at_s)  # the outlet's own rules due before this first
+                        child.set_on(on, at_s)
+                        child.revision += 1
+        light = {k: v for k, v in states.items() if k in _RULE_LIGHT_KEYS}
+        if light and self.switchable:
+            # A rule with a value the light cannot take switches it all the same.
+            with contextlib.suppress(SmartDeviceError):
+                self.call("set_device_info", light)
 
     def _count(self, start_s: float, end_s: float) -> None:
         if end_s > start_s and self.switchable and self.is_on:
@@ -256,15 +329,11 @@ class SmartDevice(SmartNode):
         self.region = region
         self._lock = threading.RLock()
         self._online = True
-        name = alias
-        if name is None:
-            nick = profile.info.get("nickname")
-            name = default_smart_alias(profile) if _masked(nick) else smart.decode_text(str(nick))
         super().__init__(
             methods=profile.methods,
             component_ids=profile.components,
             node_id=device_id,
-            alias=name or default_smart_alias(profile),
+            alias=smart_alias(profile, alias),
             clock=clock,
             power_w=_nominal_power(profile.methods, profile.power_w, DEFAULT_POWER_W),
         )
@@ -306,19 +375,7 @@ class SmartDevice(SmartNode):
 
     def cloud_info(self) -> JsonDict:
         """The device's own part of a ``getDeviceList`` entry (alias decoded)."""
-        model = self.profile.model
-        return {
-            "deviceType": self.profile.device_type,
-            "fwVer": self.fw_label(),
-            "deviceName": model.split("(")[0],
-            "deviceHwVer": self.profile.hw_ver,
-            "deviceModel": model,
-            "deviceMac": str(self.info.get("mac", "")).replace("-", "").replace(":", "").upper(),
-            "oemId": str(self.info.get("oem_id", "")),
-            "hwId": str(self.info.get("hw_id", "")),
-            "fwId": str(self.info.get("fw_id", "")),
-            "alias": self.alias,
-        }
+        return cloud_entry(self.profile, self.info, self.alias)
 
     def discovery_result(self, host: str, http_port: int) -> JsonDict:
         """What the device answers to UDP 20002 discovery at ``host``: the capture's answer, with
@@ -446,6 +503,12 @@ def build_smart_device(
     >>> plug.handle({"method": "set_device_info", "params": {"device_on": True}})
     {'error_code': 0, 'result': {}}
     """
+    created = _lazy_created_s(state)
+    if created is not None:
+        # A device stored before anybody used it: as fresh, built when it came to be.
+        return built_at(
+            profile, created, device_id=device_id, alias=alias, clock=clock, region=region
+        )
     device = SmartDevice(profile, device_id=device_id, alias=alias, clock=clock, region=region)
     if state is not None and state.get("kind") == "smart":
         device.restore(state)
@@ -453,4 +516,37 @@ def build_smart_device(
             device.info["nickname"] = smart.encode_text(alias)
     else:
         device.synthesize_history()
+    return device
+
+
+def _lazy_created_s(state: Mapping[str, Any] | None) -> float | None:
+    """When an unused lazy device came to be, if ``state`` is its small snapshot."""
+    if state is None or state.get("kind") != "smart" or "device" in state:
+        return None
+    created = state.get("created_s")
+    return float(created) if isinstance(created, int | float) else None
+
+
+def built_at(
+    profile: SmartProfile,
+    created_s: float,
+    *,
+    device_id: str,
+    alias: str | None,
+    clock: SimClock,
+    region: str | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> SmartDevice:
+    """The device as built at ``created_s`` (from ``state`` if given), then living on ``clock``.
+
+    What a lazy device builds on first use: construction reads the clock (time on, the
+    synthesized history), so it reads a clock stopped at ``created_s``; the device then catches
+    up with the live clock on its first request, as an eager one idle since would.
+    """
+    stopped = SimClock(created_s, speed=0)
+    device = build_smart_device(
+        profile, device_id=device_id, alias=alias, clock=stopped, state=state, region=region
+    )
+    for node in (device, *device.children):
+        node.clock = clock
     return device

@@ -32,7 +32,11 @@ if TYPE_CHECKING:
     from kasacloud.client.devices.modules.light import Light
     from kasacloud.client.devices.modules.relay import Relay
     from kasacloud.client.devices.modules.rules import Away, Countdown, Schedule
-    from kasacloud.client.devices.modules.smart.modules import SmartSensor
+    from kasacloud.client.devices.modules.smart.modules import (
+        SmartFan,
+        SmartGradualOnOff,
+        SmartSensor,
+    )
     from kasacloud.client.devices.modules.time import Time
 
 _UNSUPPORTED = (DEVICE_MODULE_NOT_SUPPORTED, DEVICE_METHOD_NOT_SUPPORTED)
@@ -87,6 +91,10 @@ class Module:
     """The device's own view of its cloud binding."""
     Sensor: Final[ModuleName[SmartSensor]] = ModuleName("Sensor")
     """A hub sensor's readings (temperature, humidity, contact, motion, battery)."""
+    Fan: Final[ModuleName[SmartFan]] = ModuleName("Fan")
+    """A fan's speed (a KS240's fan gang)."""
+    GradualOnOff: Final[ModuleName[SmartGradualOnOff]] = ModuleName("GradualOnOff")
+    """A SMART light's own fade when it switches (a setting, not a per-change transition)."""
 
     key: ClassVar[str]
     """The module's name in ``device.modules`` (one of the names above)."""

@@ -12,6 +12,8 @@ from kasacloud.client.devices.modules.base import Module
 from kasacloud.client.devices.modules.smart.base import SmartModule
 from kasacloud.client.devices.modules.smart.modules import (
     SmartEnergy,
+    SmartFan,
+    SmartGradualOnOff,
     SmartLed,
     SmartLight,
     SmartLightStripLight,
@@ -21,18 +23,24 @@ from kasacloud.client.devices.modules.smart.modules import (
     SmartTime,
     nickname,
 )
+from kasacloud.client.devices.modules.smart.rules import SmartAway, SmartCountdown, SmartSchedule
 from kasacloud.protocol.families import Family
 
 if TYPE_CHECKING:
     from kasacloud.client.devices.device import Device
 
 __all__ = [
+    "SmartAway",
+    "SmartCountdown",
     "SmartEnergy",
+    "SmartFan",
+    "SmartGradualOnOff",
     "SmartLed",
     "SmartLight",
     "SmartLightStripLight",
     "SmartModule",
     "SmartRelay",
+    "SmartSchedule",
     "SmartSensor",
     "SmartStripRelay",
     "SmartTime",
@@ -62,6 +70,20 @@ def smart_modules(device: Device) -> list[Module]:
         modules.append(SmartEnergy(device, "energy_monitoring"))
     if family is Family.SENSOR:
         modules.append(SmartSensor(device, "device"))
+    if has("fan_control"):
+        modules.append(SmartFan(device, "fan_control"))
+    if has("on_off_gradually"):
+        modules.append(SmartGradualOnOff(device, "on_off_gradually"))
+    # Rules as the IOT devices have them: a strip's schedules and countdowns are its outlets',
+    # away mode is the whole strip's; a hub sensor's "schedule" (a thermostat's) is not these.
+    if family is not Family.SENSOR:
+        if family is not Family.STRIP:
+            if has("schedule"):
+                modules.append(SmartSchedule(device, "schedule"))
+            if has("countdown"):
+                modules.append(SmartCountdown(device, "countdown"))
+        if has("antitheft") and family is not Family.OUTLET:
+            modules.append(SmartAway(device, "antitheft"))
     if not child:
         if has("led"):
             modules.append(SmartLed(device, "led"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -125,9 +126,18 @@ class SmartLight(SmartModule, Light):
     async def set_state(self, state: dict[str, Any]) -> dict[str, Any]:
         """Send a light state (IOT keys, or SMART ``device_on``...) as ``set_device_info``."""
         if state.get("transition_period") is not None:
+            # The SMART vocabulary has no per-change fade (python-kasa's SMART light ignores
+            # one); the device's own gradual on/off is a setting, offered as features.
+            fade = self.device.modules.get(Module.GradualOnOff)
+            hint = (
+                " (its own fade when it switches is a setting: the feature 'gradual_on_off',"
+                " or 'fade_on_s' and 'fade_off_s')"
+                if fade is not None and fade.supported is not False
+                else ""
+            )
             raise E.InvalidArgumentError(
                 f"{self.device.alias!r} ({self.device.model}) changes at once through the cloud:"
-                " leave out the transition"
+                f" leave out the transition{hint}"
             )
         params: dict[str, Any] = {}
         for key, value in state.items():
@@ -396,11 +406,14 @@ class SmartSensor(SmartModule, Module):
         return lambda: self.reading(info_key)
 
     def features(self) -> list[Feature]:
-        """One feature per reading the child reports."""
+        """One feature per reading the child reports (a thermostat's target is settable)."""
         info = self.device.sysinfo
         features = []
         for fid, name, info_key, ftype, unit, component in _READINGS:
             if info_key not in info or (component and not self.device.has_component(component)):
+                continue
+            if fid == "target_temperature" and self.device.has_component("temp_control"):
+                features.append(self._target_feature())
                 continue
             features.append(
                 Feature(
@@ -408,6 +421,155 @@ class SmartSensor(SmartModule, Module):
                     category=FeatureCategory.PRIMARY if fid in _PRIMARY else FeatureCategory.INFO,
                     unit=unit, precision=1 if unit == "°C" else None,
                     getter=self._getter(info_key),
+                )
+            )  # fmt: skip
+        return features
+
+    def _target_feature(self) -> Feature:
+        """A radiator valve's (KE100) target temperature, within its ``min/max_control_temp``."""
+        info = self.device.sysinfo
+        low = _number(info.get("min_control_temp"))
+        high = _number(info.get("max_control_temp"))
+        return Feature(
+            device=self.device, id="target_temperature", name="Target temperature",
+            type=FeatureType.NUMBER, category=FeatureCategory.PRIMARY, unit="°C",
+            minimum=low if low is not None else assumptions.SMART_TARGET_TEMP_RANGE_C[0],
+            maximum=high if high is not None else assumptions.SMART_TARGET_TEMP_RANGE_C[1],
+            step=assumptions.SMART_TARGET_TEMP_STEP_C, precision=1,
+            getter=self._getter("target_temp"), setter=self.set_target_temperature,
+        )  # fmt: skip
+
+    async def set_target_temperature(self, celsius: float) -> None:
+        """Set a thermostat's target (``set_device_info`` ``target_temp``, °C)."""
+        await self.call(SET_DEVICE_INFO, {"target_temp": float(celsius)})
+        self.device.sysinfo["target_temp"] = float(celsius)
+
+
+class SmartGradualOnOff(SmartModule, Module):
+    """The device's own fade when it switches (component ``on_off_gradually``).
+
+    Not a per-change transition (the SMART vocabulary has none: ``transition_ms`` is refused):
+    a setting the device keeps and applies to every switch, from the app, the button or a rule.
+    Version 1 is one switch (``{"enable"}``); later ones have an ``on_state`` and an
+    ``off_state``, each ``{enable, duration (s), max_duration}``.
+    """
+
+    key = Module.GradualOnOff
+
+    def __init__(self, device: Device, wire_name: str) -> None:
+        super().__init__(device, wire_name)
+        self.info: dict[str, Any] = {}
+        """The last ``get_on_off_gradually_info``."""
+
+    def requests(self) -> list[dict[str, Any]]:
+        """``get_on_off_gradually_info``."""
+        return [{"method": "get_on_off_gradually_info"}]
+
+    def absorb_result(self, method: str, result: dict[str, Any]) -> None:
+        """Keep the setting."""
+        self.info = result
+
+    def seconds(self, which: str) -> int | None:
+        """The fade of ``on_state``/``off_state`` in seconds; 0 when it is off."""
+        state = self.info.get(which)
+        if not isinstance(state, dict):
+            return None
+        duration = state.get("duration")
+        if not state.get("enable") or not isinstance(duration, int):
+            return 0
+        return duration
+
+    async def set_seconds(self, which: str, seconds: int) -> None:
+        """Fade ``which`` (``on_state``/``off_state``) over ``seconds`` (0: switch at once)."""
+        state = dict(self.info.get(which) or {})
+        state["enable"] = seconds > 0
+        if seconds > 0:
+            state["duration"] = int(seconds)
+        await self.call("set_on_off_gradually_info", {which: state})
+        self.info = {**self.info, which: state}
+
+    async def set_enabled(self, on: bool) -> None:
+        """Version 1: fade or not."""
+        await self.call("set_on_off_gradually_info", {"enable": bool(on)})
+        self.info = {**self.info, "enable": bool(on)}
+
+    def _limit(self, which: str) -> int:
+        state = self.info.get(which)
+        most = state.get("max_duration") if isinstance(state, dict) else None
+        return most if isinstance(most, int) and most > 0 else assumptions.SMART_FADE_MAX_S
+
+    def features(self) -> list[Feature]:
+        """``fade_on_s``/``fade_off_s`` (seconds, 0 off), or ``gradual_on_off`` (version 1)."""
+        if not self.info:
+            return []  # read on the first update
+        if "on_state" not in self.info and "off_state" not in self.info:
+            return [
+                Feature(
+                    device=self.device, id="gradual_on_off", name="Gradual on/off",
+                    type=FeatureType.SWITCH, category=FeatureCategory.CONFIG,
+                    getter=lambda: bool(self.info.get("enable")), setter=self.set_enabled,
+                )
+            ]  # fmt: skip
+        features = []
+        for which, fid, name in (
+            ("on_state", "fade_on_s", "Fade on"),
+            ("off_state", "fade_off_s", "Fade off"),
+        ):
+            if which not in self.info:
+                continue
+            features.append(
+                Feature(
+                    device=self.device, id=fid, name=name, type=FeatureType.NUMBER,
+                    category=FeatureCategory.CONFIG, unit="s", minimum=0,
+                    maximum=self._limit(which), step=1,
+                    getter=functools.partial(self.seconds, which),
+                    setter=functools.partial(self.set_seconds, which),
+                )
+            )  # fmt: skip
+        return features
+
+
+class SmartFan(SmartModule, Module):
+    """A fan (a KS240's fan gang): speed and sleep mode in its device info (``fan_control``)."""
+
+    key = Module.Fan
+
+    @property
+    def speed(self) -> int | None:
+        """``fan_speed_level`` (1 slowest)."""
+        value = self.device.sysinfo.get("fan_speed_level")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    async def set_speed(self, level: int) -> None:
+        """Set the speed (``set_device_info`` ``fan_speed_level``)."""
+        await self.call(SET_DEVICE_INFO, {"fan_speed_level": int(level)})
+        self.device.sysinfo["fan_speed_level"] = int(level)
+
+    async def set_sleep_mode(self, on: bool) -> None:
+        """Quiet night running (``fan_sleep_mode_on``)."""
+        await self.call(SET_DEVICE_INFO, {"fan_sleep_mode_on": bool(on)})
+        self.device.sysinfo["fan_sleep_mode_on"] = bool(on)
+
+    def features(self) -> list[Feature]:
+        """``fan_speed`` (and ``fan_sleep_mode`` where the fan reports it)."""
+        info = self.device.sysinfo
+        if "fan_speed_level" not in info:
+            return []  # a device with the component but no fan of its own (the KS240 itself)
+        low, high = assumptions.SMART_FAN_SPEED_LEVELS
+        features = [
+            Feature(
+                device=self.device, id="fan_speed", name="Fan speed", type=FeatureType.NUMBER,
+                category=FeatureCategory.PRIMARY, minimum=low, maximum=high, step=1,
+                getter=lambda: self.speed, setter=self.set_speed,
+            )
+        ]  # fmt: skip
+        if "fan_sleep_mode_on" in info:
+            features.append(
+                Feature(
+                    device=self.device, id="fan_sleep_mode", name="Fan sleep mode",
+                    type=FeatureType.SWITCH, category=FeatureCategory.CONFIG,
+                    getter=lambda: bool(info.get("fan_sleep_mode_on")),
+                    setter=self.set_sleep_mode,
                 )
             )  # fmt: skip
         return features
