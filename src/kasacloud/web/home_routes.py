@@ -81,7 +81,8 @@ def home_context(
         usable = d.online and not d.error
         if d.outlets:
             choices += [(o.id, names[o.id], usable) for o in d.outlets]
-        elif d.is_on is not None:
+        elif d.is_on is not None or (not usable and d.kind not in ("hub", "device")):
+            # An offline device is listed (greyed out) so that it is not missing unexplained.
             choices.append((d.id, d.name, usable))
     return {
         "rooms": rooms_of(views, home.groups, _parents(views)) if home.groups else [],
