@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from kasacloud.agent.config import default_history_path
 from kasacloud.agent.history import Meter, SqliteHistory
 from kasacloud.cli.main import cli
+from kasacloud.client.home import account_key
 from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
 
@@ -215,7 +216,7 @@ def test_a_scene_of_an_outlet_and_a_room_of_an_outlet(http, kc, local_cloud):
     assert state["device"]["id"] == outlet
 
 
-def test_an_unreadable_home_file_is_a_message_not_a_crash(http, own_dirs):
+def test_an_unreadable_home_file_is_a_message_not_a_crash(http, own_dirs, local_cloud):
     home = own_dirs / "config" / "home.json"
     home.parent.mkdir(parents=True, exist_ok=True)
     home.write_text("{not json", encoding="utf-8")
@@ -225,6 +226,14 @@ def test_an_unreadable_home_file_is_a_message_not_a_crash(http, own_dirs):
     answer = http.post("/api/scenes/apply", data={"scene": "x"}, headers=JSON)
     assert answer.status_code == 409
     assert "cannot read" in answer.json()["error"]
+    key = account_key(local_cloud.url, DEMO["email"])  # valid JSON of the wrong shape
+    home.write_text(
+        json.dumps({"version": 1, "accounts": {key: {"groups": ["not", "a", "dict"]}}}),
+        encoding="utf-8",
+    )
+    page = http.get("/")
+    assert page.status_code == 200
+    assert "is not a kasacloud home file" in page.text
 
 
 # -- the price the CLI keeps -------------------------------------------------------------------

@@ -92,6 +92,10 @@ class Dashboard:
             return self.home_store.load(self._account(session))
         except InvalidArgumentError as error:
             raise HomeUnreadable(error.message or str(error)) from None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # Valid JSON of the wrong shape (an edited file): a sentence, not a 500.
+            path = self.home_store.path
+            raise HomeUnreadable(f"{path} is not a kasacloud home file") from None
 
     def save_home(self, session: WebSession, home: Home) -> None:
         """Keep the account's rooms, scenes and price (the other accounts' are kept as they are)."""
