@@ -216,6 +216,13 @@ def test_rooms_sort_by_name_and_the_rest_are_other_devices():
     assert (other.key, kitchen.key) == ("*", "Kitchen")
 
 
+def test_all_on_and_all_off_leave_out_a_hub():
+    devices = [_device("Hub", "hub"), _device("Lamp", "bulb", is_on=True)]
+    [room] = rooms_of(devices, {"Hall": ["hub", "lamp"]}, {})
+    assert [d.name for d in room.devices] == ["Hub", "Lamp"]
+    assert room.member_ids == ["lamp"]
+
+
 def test_a_device_in_two_rooms_has_one_tile():
     devices = [_device("Lamp", "bulb", is_on=True)]
     rooms = rooms_of(devices, {"A": ["lamp"], "B": ["lamp"]}, {})

@@ -167,7 +167,9 @@ async def room_power(request: Request, session: WebSession) -> Response:
             )
         room = _room(rooms_of(views, home.groups, _parents(views)), wanted)
         if not room.member_ids:
-            raise Conflict(f"“{room.title}” has no devices on this account.")
+            raise Conflict(
+                f"“{room.title}” has no device on this account that switches on and off."
+            )
         outcomes = await device_ops.switch_many(session, room.member_ids, on=on)
         return f"{room.title}: {_done(outcomes, 'on' if on else 'off')}", outcomes
 

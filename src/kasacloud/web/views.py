@@ -262,6 +262,9 @@ def group_devices(devices: list[DeviceView]) -> list[DeviceGroup]:
     return groups
 
 
+NO_SWITCH = frozenset({"hub", "device"})
+"""Kinds without on/off (a hub; a device of unknown kind): all on / all off leave them out."""
+
 OTHER_ROOM = "*"
 """The form value that names the devices in no room ("Other devices"); no room can be called so."""
 
@@ -300,6 +303,13 @@ def rooms_of(
     page two elements of one id), but all-on / all-off of either room switches it.
     """
     by_id = {d.id: d for d in devices}
+
+    def switchable(member: str) -> bool:
+        # A hub (or a device of unknown kind) has no on/off: all on / all off leaves it out
+        # rather than report it as failing every time.
+        view = by_id.get(member)
+        return member in parents or (view is not None and view.kind not in NO_SWITCH)
+
     shown: set[str] = set()
     rooms = []
     for name in sorted(groups, key=str.casefold):
@@ -312,11 +322,13 @@ def rooms_of(
                 shown.add(tile_id)
                 tiles.append(by_id[tile_id])
         tiles.sort(key=lambda d: d.name.casefold())
-        rooms.append(RoomView(name, tiles, present, missing=len(ids) - len(present)))
+        members = [i for i in present if switchable(i)]
+        rooms.append(RoomView(name, tiles, members, missing=len(ids) - len(present)))
     in_a_room = {parents.get(i, i) for ids in groups.values() for i in ids}
     others = sorted((d for d in devices if d.id not in in_a_room), key=lambda d: d.name.casefold())
     if others:
-        rooms.append(RoomView("", others, [d.id for d in others], is_other=True))
+        members = [d.id for d in others if switchable(d.id)]
+        rooms.append(RoomView("", others, members, is_other=True))
     return rooms
 
 
