@@ -263,6 +263,34 @@ def test_demo_starts_signs_in_prints_what_to_try_and_stops_on_ctrl_c(tmp_path: P
     assert not demo_data.exists()
 
 
+def test_the_demos_dashboard_shows_the_rooms_of_the_demos_cli(tmp_path: Path) -> None:
+    import re
+
+    import httpx
+
+    proc, text = _start_demo(tmp_path, "--web-port", "0")
+    try:
+        demo_config = _banner_path(text, "Config dir:")
+        url = re.search(r"Dashboard:\s+(http://\S+)", text)
+        assert url, text
+        made = _kasacloud(demo_config, "group", "add", "Kitchen", "Kettle", "Fridge")
+        assert made.returncode == 0, made.stderr
+        with httpx.Client(base_url=url[1], timeout=30, follow_redirects=True) as http:
+            form = http.get("/signin").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert token
+            page = http.post(
+                "/signin",
+                data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token[1]},
+            )
+        assert page.status_code == 200
+        assert 'data-room="Kitchen"' in page.text  # the demo CLI's room, on the demo's page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
+
+
 def test_a_killed_demo_leaves_the_users_session_as_it_was(
     cloud: LocalCloud, signed_in_dir: Path, tmp_path: Path
 ) -> None:

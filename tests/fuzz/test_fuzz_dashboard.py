@@ -8,6 +8,7 @@ cloud fails, and the cloud here is healthy), and JSON endpoints answer JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,8 @@ from fuzz_helpers import DEMO, MFA_EMAIL, Target, fuzz_settings, odd_text
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kasacloud.agent.history import Meter, SqliteHistory
+from kasacloud.client.home import Home, HomeStore, SceneDevice, account_key
 from kasacloud.web import DashboardServer
 
 form_text = st.one_of(
@@ -31,8 +34,30 @@ form_text = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def dashboard(target: Target) -> Iterator[DashboardServer]:
-    with DashboardServer(target.url, poll_interval_s=60) as server:
+def dashboard(
+    target: Target, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DashboardServer]:
+    """The dashboard, with a home file (a room, a scene) and a recorded history of its own."""
+    where = tmp_path_factory.mktemp("dashboard")
+    home_file, history_file = where / "home.json", where / "history.sqlite3"
+    some = target.device_ids[:3]
+    HomeStore(home_file).save(
+        account_key(target.url, DEMO[0]),
+        Home(
+            groups={"Kitchen": some, "Gone": ["NOSUCHDEVICE"]},
+            scenes={"Evening": [SceneDevice(i, is_on=True, brightness=40) for i in some]},
+        ),
+    )
+    history = SqliteHistory(history_file)
+    try:
+        for device_id in target.device_ids + target.child_ids:
+            history.record_days(Meter(device_id, "m"), [(dt.date(2025, 1, 1), 1.0)])
+            history.record_months(Meter(device_id, "m"), [(2025, 1, 1.0)])
+    finally:
+        history.close()
+    with DashboardServer(
+        target.url, poll_interval_s=60, home_file=home_file, history_file=history_file
+    ) as server:
         yield server
 
 
@@ -123,3 +148,58 @@ def test_sign_in_and_code_forms(dashboard: DashboardServer, data: st.DataObject)
             code = {"code": data.draw(form_text), "csrf_token": _csrf(page.text)}
             _check(http.post("/signin/verify", data=code), False)
         _check(http.post("/signout", data={"csrf_token": token}), False)
+
+
+@fuzz_settings(120)
+@given(data=st.data())
+def test_rooms_scenes_and_recorded_history(
+    target: Target, signed_in: tuple[httpx.Client, str], data: st.DataObject
+) -> None:
+    """All on / all off, scenes (apply, save, delete) and the recorded-history periods."""
+    http, token = signed_in
+    wants_json = data.draw(st.booleans())
+    headers = {"Accept": "application/json"} if wants_json else {}
+    if data.draw(st.integers(0, 4)):
+        headers["X-CSRF-Token"] = token
+    names = st.sampled_from(["Kitchen", "kitchen", "@Kitchen", "*", "Gone", "Evening"]) | form_text
+    ids = st.sampled_from(target.device_ids + target.child_ids) | device_ids | form_text
+    action = data.draw(st.sampled_from(["room", "apply", "save", "delete", "energy", "csv"]))
+    if action in ("energy", "csv"):
+        device = data.draw(st.sampled_from(target.device_ids) | device_ids)
+        periods = st.sampled_from(["recorded", "", "2025-01", "2025"]) | form_text
+        params = data.draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "period": st.sampled_from(["days", "months"]) | form_text,
+                    "month": periods,
+                    "year": periods,
+                },
+            )
+        )
+        if action == "energy":
+            _check(http.get(f"/api/devices/{device}/energy", params=params), True)
+            _check(http.get(f"/devices/{device}/energy", params=params), False)
+        else:
+            _check(http.get(f"/devices/{device}/energy.csv", params=params), False)
+        return
+    fields: dict[str, Any] = {
+        "room": {"room": names, "on": form_text},
+        "apply": {"scene": names},
+        "save": {"name": names, "device": st.lists(ids, max_size=4)},
+        "delete": {"scene": st.sampled_from(["Nope"]) | form_text},
+    }[action]
+    form: dict[str, Any] = data.draw(st.fixed_dictionaries({}, optional=fields))
+    if data.draw(st.booleans()):
+        form["csrf_token"] = token
+    path = {
+        "room": "/api/rooms/power",
+        "apply": "/api/scenes/apply",
+        "save": "/api/scenes",
+        "delete": "/api/scenes/delete",
+    }[action]
+    response = http.post(path, data=form, headers=headers)
+    _check(response, wants_json)
+    if response.status_code in (400, 409):
+        error = response.json()["error"] if wants_json else ""
+        assert not wants_json or error.endswith((".", "”")), error

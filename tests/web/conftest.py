@@ -21,6 +21,15 @@ from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
 
 
+@pytest.fixture(autouse=True)
+def own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config dir and a data dir of the test's own: the dashboard's defaults (rooms, scenes and
+    price in ``home.json``, the agent's energy history) are never the developer's real ones."""
+    monkeypatch.setenv("KASACLOUD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("KASACLOUD_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
 @pytest.fixture
 def dashboard(local_cloud: LocalCloud) -> Iterator[DashboardServer]:
     """The dashboard on a free loopback port, signed in to nobody, polling every half second."""

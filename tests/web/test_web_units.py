@@ -14,6 +14,8 @@ from kasacloud.web.views import (
     group_devices,
     hex_to_hue_saturation,
     hsv_to_hex,
+    rooms_of,
+    scene_state_text,
     summary_text,
 )
 
@@ -190,3 +192,45 @@ def test_next_run_of_a_weekly_rule():
     friday_evening = dt.datetime(2026, 12, 4, 23, 0)
     assert _next_weekly(friday_evening, 7 * 60, weekdays) == dt.datetime(2026, 12, 7, 7, 0)
     assert _next_weekly(wednesday, 7 * 60, (False,) * 7) is None
+
+
+def test_rooms_sort_by_name_and_the_rest_are_other_devices():
+    devices = [
+        _device("Lamp", "bulb", is_on=True),
+        _device("Kettle", "plug", is_on=False),
+        _device(
+            "Desk", "strip", outlets=[OutletView("d0", "A", True), OutletView("d1", "B", True)]
+        ),
+        _device("Fan", "plug", is_on=True),
+    ]
+    groups = {"office": ["d1", "gone"], "Kitchen": ["kettle", "lamp"], "Empty": []}
+    rooms = rooms_of(devices, groups, {"d0": "desk", "d1": "desk"})
+    assert [r.title for r in rooms] == ["Empty", "Kitchen", "office", "Other devices"]
+    empty, kitchen, office, other = rooms
+    assert empty.devices == []
+    assert [d.name for d in kitchen.devices] == ["Kettle", "Lamp"]
+    # A room of one outlet shows its strip's tile, and switches only that outlet.
+    assert [d.name for d in office.devices] == ["Desk"]
+    assert (office.member_ids, office.missing) == (["d1"], 1)
+    assert [d.name for d in other.devices] == ["Fan"]
+    assert (other.key, kitchen.key) == ("*", "Kitchen")
+
+
+def test_all_on_and_all_off_leave_out_a_hub():
+    devices = [_device("Hub", "hub"), _device("Lamp", "bulb", is_on=True)]
+    [room] = rooms_of(devices, {"Hall": ["hub", "lamp"]}, {})
+    assert [d.name for d in room.devices] == ["Hub", "Lamp"]
+    assert room.member_ids == ["lamp"]
+
+
+def test_a_device_in_two_rooms_has_one_tile():
+    devices = [_device("Lamp", "bulb", is_on=True)]
+    rooms = rooms_of(devices, {"A": ["lamp"], "B": ["lamp"]}, {})
+    assert [len(r.devices) for r in rooms] == [1, 0]
+    assert rooms[1].member_ids == ["lamp"]  # all on / all off of B still switches it
+
+
+def test_scene_state_text():
+    assert scene_state_text(True, 40, (240, 100, 40), None) == "on, 40 %, hue 240°"
+    assert scene_state_text(True, None, None, None) == "on"
+    assert scene_state_text(False, 40, None, 2700) == "off"

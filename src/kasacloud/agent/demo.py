@@ -71,8 +71,12 @@ def _start_mosquitto(binary: str, directory: Path) -> tuple[subprocess.Popen[byt
 
 
 @contextlib.contextmanager
-def demo_agent(config_dir: Path) -> Iterator[list[str]]:
-    """Run the broker (if installed) and ``kasacloud agent``; yield the banner's lines."""
+def demo_agent(config_dir: Path, history_file: Path | None = None) -> Iterator[list[str]]:
+    """Run the broker (if installed) and ``kasacloud agent``; yield the banner's lines.
+
+    ``history_file``: where the agent records energy (the demo's dashboard reads it there);
+    ``None``: in the agent's own temporary directory.
+    """
     with (
         tempfile.TemporaryDirectory(prefix="kasacloud-agent-") as tmp,
         contextlib.ExitStack() as stack,
@@ -92,7 +96,7 @@ def demo_agent(config_dir: Path) -> Iterator[list[str]]:
             lines.append("  MQTT:       (Mosquitto is not installed: 'apt-get install mosquitto')")
         metrics_port = _free_port()
         args += ["--metrics", f"127.0.0.1:{metrics_port}"]
-        args += ["--history", str(directory / "history.sqlite3")]
+        args += ["--history", str(history_file or directory / "history.sqlite3")]
         env = {**os.environ, "KASACLOUD_CONFIG_DIR": str(config_dir)}
         log = stack.enter_context((directory / "agent.log").open("wb"))
         agent = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603

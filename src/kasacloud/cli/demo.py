@@ -28,6 +28,7 @@ from kasacloud.cli import output
 from kasacloud.cli.runner import run_view, settings
 from kasacloud.cli.session import make_cloud
 from kasacloud.cli.settings import Profile, Settings
+from kasacloud.client.home import HOME_FILE
 from kasacloud.server import LocalCloud
 from kasacloud.server.accounts import MfaOutbox
 
@@ -54,8 +55,12 @@ TRY = (
 
 
 @contextlib.contextmanager
-def _dashboard(cloud_url: str, enabled: bool, port: int) -> Iterator[str | None]:
-    """The dashboard in a thread, if it is installed and wanted; yields its URL (or None)."""
+def _dashboard(cloud_url: str, enabled: bool, port: int, dirs: DemoDirs) -> Iterator[str | None]:
+    """The dashboard in a thread, if it is installed and wanted; yields its URL (or None).
+
+    It shares the demo CLI's config dir (rooms, scenes, price: ``kasacloud group`` in the demo's
+    shell shows on the page) and the demo agent's energy history.
+    """
     if not enabled:
         yield None
         return
@@ -65,13 +70,18 @@ def _dashboard(cloud_url: str, enabled: bool, port: int) -> Iterator[str | None]
         yield None
         return
     hint = f"Demo account: {DEMO_EMAIL}, password {DEMO_PASSWORD!r}"
+    options: dict[str, Any] = {
+        "signin_hint": hint,
+        "home_file": dirs.config / HOME_FILE,
+        "history_file": dirs.history,
+    }
     try:
-        dashboard = DashboardServer(cloud_url, port=port, signin_hint=hint).start()
+        dashboard = DashboardServer(cloud_url, port=port, **options).start()
     except OSError:
         if not port:
             raise
         output.note(f"Port {port} is taken; the dashboard takes a free port instead.")
-        dashboard = DashboardServer(cloud_url, port=0, signin_hint=hint).start()
+        dashboard = DashboardServer(cloud_url, port=0, **options).start()
     try:
         yield dashboard.url
     finally:
@@ -150,6 +160,11 @@ class DemoDirs:
         for directory in (root / "config", data):
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         return cls(root, root / "config", data)
+
+    @property
+    def history(self) -> Path:
+        """The demo agent's energy history, which the demo's dashboard reads."""
+        return (self.root or self.config) / "history.sqlite3"
 
     def remove(self) -> None:
         """Remove the temporary root (never a ``--data-dir`` of the user's outside it)."""
@@ -255,9 +270,9 @@ def demo(
             if with_agent:
                 from kasacloud.agent.demo import demo_agent
 
-                agent_lines = stack.enter_context(demo_agent(dirs.config))  # the demo's own
+                agent_lines = stack.enter_context(demo_agent(dirs.config, dirs.history))
                 click.echo("\n".join(["The agent (kasacloud agent) is running:", *agent_lines, ""]))
-            with _dashboard(cloud.url, not no_web, web_port) as dashboard_url:
+            with _dashboard(cloud.url, not no_web, web_port, dirs) as dashboard_url:
                 try:  # a signal may come as soon as the banner is out
                     click.echo(_banner(dirs, cloud.url, dashboard_url, keep))
                     threading.Event().wait()

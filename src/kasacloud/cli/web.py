@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 
 from kasacloud.cli.runner import settings
-from kasacloud.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve_dashboard
+from kasacloud.client.home import HOME_FILE
+from kasacloud.web.serve import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_PORT,
+    serve_dashboard,
+)
 
 
 @click.command("web")
@@ -40,10 +47,34 @@ from kasacloud.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve_dashboard
     help="The port to listen on (0: any free port).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the dashboard in a browser.")
+@click.option(
+    "--history",
+    "history_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The energy history 'kasacloud agent --history' records, shown on energy pages. "
+    "Default: the agent's, in the user data dir.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections past which requests get HTTP 503 (0: no cap).",
+)
 def web(
-    cloud_url: str | None, protocol: str | None, host: str, port: int, open_browser: bool
+    cloud_url: str | None,
+    protocol: str | None,
+    host: str,
+    port: int,
+    open_browser: bool,
+    history_file: Path | None,
+    max_connections: int,
 ) -> None:
     """Serve the web dashboard (sign in, switch devices, watch power and energy).
+
+    Rooms, scenes and the energy price are the CLI's (kasacloud group, scene, price), from the
+    config dir: a change on either side shows on the other.
 
     \b
     Examples:
@@ -67,6 +98,10 @@ def web(
             protocol=protocol,
             open_browser=open_browser,
             on_ready=ready,
+            # The CLI's own home file (--config-dir, $KASACLOUD_CONFIG_DIR): one for both.
+            home_file=global_settings.directory / HOME_FILE,
+            history_file=history_file,
+            max_connections=max_connections or None,
         )
     except KeyboardInterrupt:
         # uvicorn stops on Ctrl-C (or SIGTERM) and then raises it again: a normal end, exit 0.

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from kasacloud.web import auth, device_routes, energy_routes
+from kasacloud.agent.config import default_history_path
+from kasacloud.cli.settings import default_config_dir
+from kasacloud.client.home import HOME_FILE
+from kasacloud.web import auth, device_routes, energy_routes, home_routes
 from kasacloud.web.dashboard import HERE, Dashboard
 from kasacloud.web.handlers import EXCEPTION_HANDLERS
 from kasacloud.web.middleware import LoopbackHostGuard, SecurityHeaders
@@ -39,6 +43,8 @@ def create_app(
     max_signed_in_sessions: int = 200,
     price_per_kwh: float | None = None,
     currency: str = "",
+    home_file: Path | None = None,
+    history_file: Path | None = None,
 ) -> Starlette:
     """Build the dashboard as an ASGI application.
 
@@ -57,9 +63,15 @@ def create_app(
         max_signed_in_sessions: how many sessions holding a client (signed in, or waiting for a
             verification code) are kept, separately, so that anonymous visits can never push a
             signed-in session out.
-        price_per_kwh: the price of a kWh, for the cost shown beside energy totals (``None``: no
-            cost shown).
+        price_per_kwh: the price of a kWh, for the cost shown beside energy totals (``None``: the
+            account's price from the home file, ``kasacloud price``; no cost without one).
         currency: the currency's code or sign, shown after a cost (``"EUR"``, ``"€"``).
+        home_file: the rooms, scenes and price file shared with the CLI (``kasacloud group``,
+            ``scene``, ``price``); ``None``: the CLI's, ``home.json`` in its config dir
+            (``$KASACLOUD_CONFIG_DIR`` or the platform's).
+        history_file: the energy history ``kasacloud agent`` records (SQLite), offered as
+            "Recorded history" on energy pages when it exists; ``None``: the agent's default, in
+            the user data dir (``$KASACLOUD_DATA_DIR`` or the platform's).
 
     >>> app = create_app("http://127.0.0.1:8600")
     >>> sorted(r.path for r in app.routes)[:3]
@@ -75,6 +87,8 @@ def create_app(
         max_signed_in_sessions=max_signed_in_sessions,
         price_per_kwh=price_per_kwh,
         currency=currency,
+        home_file=home_file or default_config_dir() / HOME_FILE,
+        history_file=history_file or default_history_path(),
     )
 
     @contextlib.asynccontextmanager
@@ -87,6 +101,7 @@ def create_app(
         *device_routes.routes,
         *auth.routes,
         *energy_routes.routes,
+        *home_routes.routes,
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=dict(EXCEPTION_HANDLERS))

@@ -16,8 +16,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from kasacloud.client.errors import InvalidArgumentError
+from kasacloud.client.home import EnergyPrice, Home, HomeStore, account_key
 from kasacloud.protocol import families
 from kasacloud.web import devices as device_ops
+from kasacloud.web.errors import HomeUnreadable
 from kasacloud.web.sessions import SessionStore, WebSession
 from kasacloud.web.views import DeviceView
 
@@ -39,6 +42,8 @@ class Dashboard:
         max_signed_in_sessions: int = 200,
         price_per_kwh: float | None = None,
         currency: str = "",
+        home_file: Path | None = None,
+        history_file: Path | None = None,
     ) -> None:
         self.cloud_url = cloud_url
         self.protocol = protocol
@@ -47,6 +52,10 @@ class Dashboard:
         self.secure_cookies = secure_cookies
         self.price_per_kwh = price_per_kwh
         self.currency = currency
+        self.home_store = HomeStore(home_file) if home_file is not None else None
+        """The CLI's ``home.json`` (rooms, scenes, price), shared with ``kasacloud group``."""
+        self.history_file = history_file
+        """The agent's energy history (SQLite), read when it exists."""
         self.sessions = SessionStore(
             closer=device_ops.close_client,
             max_anonymous=max_anonymous_sessions,
@@ -66,6 +75,47 @@ class Dashboard:
         if self.cloud_url is None:
             return None
         return urlsplit(self.cloud_url).netloc or self.cloud_url
+
+    def _account(self, session: WebSession) -> str:
+        # The same key the CLI uses (e-mail and cloud), so both see one account's rooms.
+        return account_key(self.cloud_url, session.email or "")
+
+    def load_home(self, session: WebSession) -> Home:
+        """The signed-in account's rooms, scenes and price, as the CLI keeps them.
+
+        Read at every request, not cached: a ``kasacloud group add`` in a terminal shows on the
+        next page load.
+        """
+        if self.home_store is None or not session.email:
+            return Home()
+        try:
+            return self.home_store.load(self._account(session))
+        except InvalidArgumentError as error:
+            raise HomeUnreadable(error.message or str(error)) from None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # Valid JSON of the wrong shape (an edited file): a sentence, not a 500.
+            path = self.home_store.path
+            raise HomeUnreadable(f"{path} is not a kasacloud home file") from None
+
+    def save_home(self, session: WebSession, home: Home) -> None:
+        """Keep the account's rooms, scenes and price (the other accounts' are kept as they are)."""
+        if self.home_store is None or not session.email:
+            raise HomeUnreadable("this dashboard was started without a home file")
+        try:
+            self.home_store.save(self._account(session), home)
+        except InvalidArgumentError as error:
+            raise HomeUnreadable(error.message or str(error)) from None
+        except OSError as error:
+            raise HomeUnreadable(f"cannot write {self.home_store.path}: {error.strerror}") from None
+
+    def price_for(self, session: WebSession) -> EnergyPrice | None:
+        """The price of a kWh: ``create_app(price_per_kwh=...)``, else ``kasacloud price``'s."""
+        if self.price_per_kwh is not None:
+            return EnergyPrice(self.price_per_kwh, self.currency)
+        try:
+            return self.load_home(session).price
+        except HomeUnreadable:
+            return None  # no cost is better than no chart
 
     def render(
         self,

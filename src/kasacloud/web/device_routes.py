@@ -21,6 +21,7 @@ from kasacloud.web.auth import csrf_form, signed_in
 from kasacloud.web.dashboard import dashboard_of, wants_json
 from kasacloud.web.errors import DeviceLacks, InvalidInput, InvalidValue
 from kasacloud.web.handlers import back_path, log_error
+from kasacloud.web.home_routes import home_context
 from kasacloud.web.messages import human_message
 from kasacloud.web.rule_forms import parse_rule
 from kasacloud.web.sessions import WebSession
@@ -32,7 +33,7 @@ Action = Callable[[WebSession, str, FormData], Awaitable[str | None]]
 
 @signed_in
 async def dashboard_page(request: Request, session: WebSession) -> Response:
-    """``GET /``: every device as a tile, grouped."""
+    """``GET /``: every device as a tile, by room (or by kind, without rooms), and the scenes."""
     dashboard = dashboard_of(request)
     try:
         views = await device_ops.read_all(session)
@@ -49,6 +50,7 @@ async def dashboard_page(request: Request, session: WebSession) -> Response:
             "groups": group_devices(views),
             "summary": summary_text(views),
             "poll_ms": dashboard.poll_ms,
+            **home_context(dashboard, session, views),
         },
         session=session,
     )

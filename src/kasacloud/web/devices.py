@@ -11,10 +11,13 @@ import asyncio
 import calendar
 import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, cast
 
+from kasacloud.agent.history import SqliteHistory
 from kasacloud.client import Bulb, Device, Dimmer, KasaCloud, Outlet, Strip
 from kasacloud.client.devices.feature import FeatureType
 from kasacloud.client.devices.modules import (
@@ -33,12 +36,13 @@ from kasacloud.client.errors import (
     MfaChallenge,
     NotFoundError,
 )
+from kasacloud.client.home import SceneDevice, apply, capture
 from kasacloud.client.tokens import MemoryTokenStore
 from kasacloud.protocol import commands as C
 from kasacloud.protocol import families
 from kasacloud.protocol.assumptions import COUNTDOWN_REMAIN_KEY
 from kasacloud.protocol.errors import DEVICE_METHOD_NOT_SUPPORTED, DEVICE_MODULE_NOT_SUPPORTED
-from kasacloud.web.errors import DeviceLacks, InvalidInput, NameTaken
+from kasacloud.web.errors import Conflict, DeviceLacks, InvalidInput, NameTaken
 from kasacloud.web.messages import human_message
 from kasacloud.web.sessions import WebSession
 from kasacloud.web.views import (
@@ -777,3 +781,224 @@ async def delete_rule(session: WebSession, device_id: str, kind: RuleKind, rule_
     module = _rules_module(device, kind)
     await _find_rule(module, rule_id)
     await module.delete(rule_id)
+
+
+# -- rooms and scenes ----------------------------------------------------------------------------
+
+
+def known_ids(session: WebSession) -> dict[str, Device]:
+    """Every device and outlet of the last device list, by id."""
+    found: dict[str, Device] = {}
+    for device in _cache(session).values():
+        found[device.device_id] = device
+        if isinstance(device, Strip):
+            found.update({o.device_id: o for o in device.children})
+    return found
+
+
+def holder_id(session: WebSession, device_id: str) -> str | None:
+    """The id of the tile that shows ``device_id``: its own, or its strip's for an outlet."""
+    device = _known(session, device_id)
+    if device is None:
+        return None
+    return device.parent.device_id if isinstance(device, Outlet) else device.device_id
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one device of a room or a scene did: ``error`` is a sentence, or ``None``."""
+
+    device_id: str
+    name: str
+    error: str | None = None
+
+
+async def _each(
+    session: WebSession, device_ids: list[str], act: Callable[[Device], Any]
+) -> list[Outcome]:
+    """Run ``act`` on each device (concurrently); one failure does not stop the others."""
+
+    async def one(device_id: str) -> Outcome:
+        try:
+            device = await _device(session, device_id)
+        except NotFoundError:
+            return Outcome(device_id, device_id, f"A device ({device_id}) is no longer here.")
+        try:
+            await act(device)
+        except KasaCloudError as error:
+            return Outcome(device_id, device.alias, human_message(error, device_name=device.alias))
+        return Outcome(device_id, device.alias)
+
+    return list(await asyncio.gather(*(one(i) for i in device_ids)))
+
+
+async def switch_many(session: WebSession, device_ids: list[str], *, on: bool) -> list[Outcome]:
+    """Switch several devices or outlets on or off (a room's all-on / all-off)."""
+
+    async def act(device: Device) -> None:
+        if on:
+            await device.turn_on()
+        else:
+            await device.turn_off()
+
+    return await _each(session, device_ids, act)
+
+
+async def capture_scene(session: WebSession, device_ids: list[str]) -> list[SceneDevice]:
+    """The state of these devices now, for a new scene; refuses an offline or unknown one."""
+    states = []
+    for device_id in device_ids:
+        try:
+            device = await _device(session, device_id)
+        except NotFoundError:
+            raise Conflict(
+                "One of the chosen devices is no longer on this account. Reload the page."
+            ) from None
+        holder = device.parent if isinstance(device, Outlet) else device
+        if not holder.is_online:
+            raise Conflict(
+                f"“{device.alias}” is offline: its state is not known. Leave it out of the "
+                "scene, or try again once it is online."
+            )
+        await holder.update()
+        states.append(capture(device))
+    return states
+
+
+async def apply_scene(session: WebSession, states: list[SceneDevice]) -> list[Outcome]:
+    """Put each device of a scene in its saved state (the library's :func:`home.apply`)."""
+    if not _cache(session):
+        await read_all(session)
+    known = known_ids(session)
+    if any(s.device_id not in known for s in states):  # the list may be older than the scene
+        _cache(session).clear()
+        await read_all(session)
+        known = known_ids(session)
+    missing = [s.device_id for s in states if s.device_id not in known]
+    if missing:
+        raise Conflict(
+            f"This scene has {len(missing)} device(s) the account no longer has: save it again "
+            "with the devices you have."
+        )
+    by_id = {s.device_id: s for s in states}
+
+    async def act(device: Device) -> None:
+        await apply(device, by_id[device.device_id])
+
+    return await _each(session, [s.device_id for s in states], act)
+
+
+# -- the agent's recorded history ----------------------------------------------------------------
+
+RECORDED_DAYS_SHOWN = 731
+"""At most this many recorded days in one chart (two years; the newest are kept)."""
+
+
+def meter_ids(device: Device) -> list[str]:
+    """The ids the agent records a device's energy under: its own, or each metered outlet's."""
+    if isinstance(device, Strip):
+        return [c.device_id for c in device.children if c.energy and c.has_energy]
+    return [device.device_id] if device.energy and device.has_energy else []
+
+
+def _open_history(path: Path | None) -> SqliteHistory | None:
+    if path is None:
+        return None
+    try:
+        return SqliteHistory.open_existing(path)
+    except (OSError, sqlite3.Error):
+        return None  # a history that cannot be read is no worse than none
+
+
+def _recorded_range(path: Path | None, ids: list[str]) -> tuple[dt.date, dt.date] | None:
+    store = _open_history(path)
+    if store is None or not ids:
+        return None
+    try:
+        last = max((d for d in (store.last_day(i) for i in ids) if d), default=None)
+        if last is None:
+            return None
+        days = store.days(dt.date(1970, 1, 1), last, ids)
+        return (days[0].date, last) if days else None
+    finally:
+        store.close()
+
+
+async def recorded_range(
+    session: WebSession, device_id: str, path: Path | None
+) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the agent recorded for this device (``None``: none recorded)."""
+    device = await _device(session, device_id)
+    return await asyncio.to_thread(_recorded_range, path, meter_ids(device))
+
+
+def _read_recorded(
+    path: Path | None, ids: list[str], period: str
+) -> tuple[dict[str, float], list[str]]:
+    """Recorded kWh by ``YYYY-MM-DD`` (days) or ``YYYY-MM`` (months), summed over meters."""
+    store = _open_history(path)
+    if store is None or not ids:
+        return {}, []
+    try:
+        totals: dict[str, float] = {}
+        if period == "days":
+            for day in store.days(dt.date(1970, 1, 1), dt.date(9999, 12, 31), ids):
+                key = day.date.isoformat()
+                totals[key] = totals.get(key, 0.0) + day.energy_kwh
+        else:
+            for month in store.months((1970, 1), (9999, 12), ids):
+                key = f"{month.year:04d}-{month.month:02d}"
+                totals[key] = totals.get(key, 0.0) + month.energy_kwh
+        return totals, sorted(totals)
+    finally:
+        store.close()
+
+
+async def recorded_history(
+    session: WebSession, device_id: str, period: str, path: Path | None
+) -> EnergyHistory:
+    """What ``kasacloud agent`` recorded for this device, per day or per month, oldest first.
+
+    From the first recorded day (or month) to the last, days without a record counting 0 kWh so
+    that the chart has no gaps; at most :data:`RECORDED_DAYS_SHOWN` days, the newest. A strip's
+    figures are its outlets' sum, as on its other charts.
+    """
+    device = await _device(session, device_id)
+    ids = meter_ids(device)
+    if not ids:
+        raise DeviceLacks("has no energy meter")
+    totals, keys = await asyncio.to_thread(_read_recorded, path, ids, period)
+    if not keys:
+        raise Conflict(
+            f"No energy history is recorded for “{device.alias}”: 'kasacloud agent' records it "
+            "(daily and monthly energy, kept for longer than the device keeps it)."
+        )
+    today = _today(device)
+    if period == "days":
+        first, last = dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+        first = max(first, last - dt.timedelta(days=RECORDED_DAYS_SHOWN - 1))
+        dates = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        points = [_day_point(d, totals.get(d.isoformat(), 0.0)) for d in dates]
+        title = f"Recorded history, days ({first:%-d %b %Y} – {last:%-d %b %Y})"
+        return EnergyHistory("days", "recorded", title, points, today)
+    y, m = (int(part) for part in keys[0].split("-"))
+    end = tuple(int(part) for part in keys[-1].split("-"))
+    months: list[tuple[int, int]] = []
+    while (y, m) <= end:
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    months = months[-RECORDED_DAYS_SHOWN:]
+    points = [_month_point(y, m, totals.get(f"{y:04d}-{m:02d}", 0.0)) for y, m in months]
+    # A month's short label is its name alone; over several years it needs the year too.
+    if months[0][0] != months[-1][0]:
+        points = [
+            replace(p, label=f"{calendar.month_abbr[m]} {y % 100:02d}")
+            for p, (y, m) in zip(points, months, strict=True)
+        ]
+    first_y, first_m = months[0]
+    last_y, last_m = months[-1]
+    title = (
+        f"Recorded history, months ({calendar.month_abbr[first_m]} {first_y} – "
+        f"{calendar.month_abbr[last_m]} {last_y})"
+    )
+    return EnergyHistory("months", "recorded", title, points, today)

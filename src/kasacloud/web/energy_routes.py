@@ -1,8 +1,11 @@
 """The energy routes: a device's history as charts and tables, as CSV, and as JSON.
 
 The period is chosen in the query: ``month=YYYY-MM`` shows the days of that month, ``year=YYYY``
-the months of that year; without them, the last 30 days and the last 12 months. With a price per
-kWh set (``create_app(price_per_kwh=...)``), totals come with their cost.
+the months of that year; without them, the last 30 days and the last 12 months. ``month=recorded``
+and ``year=recorded`` show what ``kasacloud agent`` recorded (its SQLite history: days and months
+older than the device keeps), offered when that history has the device. With a price per kWh
+(``kasacloud price``, shared with the CLI, or ``create_app(price_per_kwh=...)``), totals come with
+their cost.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from kasacloud.client.home import EnergyPrice
 from kasacloud.web import devices as device_ops
 from kasacloud.web.auth import signed_in
 from kasacloud.web.charts import bar_chart
-from kasacloud.web.dashboard import Dashboard, dashboard_of
+from kasacloud.web.dashboard import dashboard_of
 from kasacloud.web.devices import EnergyHistory
 from kasacloud.web.errors import InvalidInput
 from kasacloud.web.sessions import WebSession
 from kasacloud.web.views import format_energy
 
 PERIODS = ("days", "months")
+RECORDED = "recorded"
+"""The ``month=`` / ``year=`` value of the agent's recorded history."""
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^\d{4}$")
 MONTHS_OFFERED = 24
@@ -53,36 +59,50 @@ def parse_year(text: str | None) -> int | None:
     return int(text)
 
 
-def _cost_text(dashboard: Dashboard, energy_kwh: float) -> str | None:
-    if dashboard.price_per_kwh is None:
+def _cost_text(price: EnergyPrice | None, energy_kwh: float) -> str | None:
+    if price is None:
         return None
-    cost = energy_kwh * dashboard.price_per_kwh
-    return f"{cost:.2f} {dashboard.currency}".strip()
+    return f"{energy_kwh * price.per_kwh:.2f} {price.currency}".strip()
 
 
-async def _histories(
-    request: Request, session: WebSession, device_id: str
-) -> tuple[EnergyHistory, EnergyHistory]:
-    month = parse_month(request.query_params.get("month"))
-    year = parse_year(request.query_params.get("year"))
-    days = await device_ops.energy_history(
-        session,
-        device_id,
-        "days",
-        year=month[0] if month else None,
-        month=month[1] if month else None,
-    )
-    months = await device_ops.energy_history(session, device_id, "months", year=year)
-    return days, months
+async def _history(
+    request: Request, session: WebSession, device_id: str, period: str
+) -> EnergyHistory:
+    """One chart's history, as the query asks: a month's days, a year's months, or recorded."""
+    dashboard = dashboard_of(request)
+    if period == "days":
+        text = request.query_params.get("month")
+        if text is not None and text.strip() == RECORDED:
+            return await device_ops.recorded_history(
+                session, device_id, "days", dashboard.history_file
+            )
+        month = parse_month(text)
+        return await device_ops.energy_history(
+            session,
+            device_id,
+            "days",
+            year=month[0] if month else None,
+            month=month[1] if month else None,
+        )
+    text = request.query_params.get("year")
+    if text is not None and text.strip() == RECORDED:
+        return await device_ops.recorded_history(
+            session, device_id, "months", dashboard.history_file
+        )
+    return await device_ops.energy_history(session, device_id, "months", year=parse_year(text))
 
 
-def _choices(today: dt.date) -> dict[str, list[tuple[str, str]]]:
+def _choices(today: dt.date, recorded: str | None) -> dict[str, list[tuple[str, str]]]:
     months = [("", "Last 30 days")]
+    if recorded:
+        months.append((RECORDED, f"Recorded history ({recorded})"))
     y, m = today.year, today.month
     for _ in range(MONTHS_OFFERED):
         months.append((f"{y:04d}-{m:02d}", f"{calendar.month_name[m]} {y}"))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     years = [("", "Last 12 months")]
+    if recorded:
+        years.append((RECORDED, f"Recorded history ({recorded})"))
     years += [(str(today.year - i), str(today.year - i)) for i in range(YEARS_OFFERED)]
     return {"months": months, "years": years}
 
@@ -93,14 +113,18 @@ async def energy_page(request: Request, session: WebSession) -> Response:
     device_id = request.path_params["device_id"]
     request.state.device_id = device_id
     view = await device_ops.read_one(session, device_id)
-    days, months = await _histories(request, session, device_id)
+    days = await _history(request, session, device_id, "days")
+    months = await _history(request, session, device_id, "months")
     dashboard = dashboard_of(request)
+    price = dashboard.price_for(session)
+    span = await device_ops.recorded_range(session, device_id, dashboard.history_file)
+    recorded = f"{span[0]:%-d %b %Y} – {span[1]:%-d %b %Y}" if span else None
     charts: list[dict[str, Any]] = []
     for history, column in ((days, "Day"), (months, "Month")):
         points = history.points
         chart = bar_chart([(p.label, p.title, p.energy_kwh) for p in points])
         query = {"period": history.period}
-        if history.key[:1].isdigit():
+        if history.key[:1].isdigit() or history.key == RECORDED:
             query["month" if history.period == "days" else "year"] = history.key
         charts.append(
             {
@@ -109,8 +133,8 @@ async def energy_page(request: Request, session: WebSession) -> Response:
                 "column": column,
                 "chart": chart,
                 "total_text": format_energy(chart.total),
-                "cost_text": _cost_text(dashboard, chart.total),
-                "costs": [_cost_text(dashboard, p.energy_kwh) for p in points],
+                "cost_text": _cost_text(price, chart.total),
+                "costs": [_cost_text(price, p.energy_kwh) for p in points],
                 "csv_query": "&".join(f"{k}={v}" for k, v in query.items()),
             }
         )
@@ -121,11 +145,11 @@ async def energy_page(request: Request, session: WebSession) -> Response:
             "d": view,
             "charts": charts,
             "poll_ms": 0,
-            "choices": _choices(days.today),
+            "choices": _choices(days.today, recorded),
             "month_value": request.query_params.get("month", ""),
             "year_value": request.query_params.get("year", ""),
-            "price": dashboard.price_per_kwh,
-            "currency": dashboard.currency,
+            "price": price.per_kwh if price else None,
+            "currency": price.currency if price else "",
         },
         session=session,
     )
@@ -142,24 +166,14 @@ async def _one_history(request: Request, session: WebSession) -> EnergyHistory:
     period = _period(request)
     device_id = request.path_params["device_id"]
     request.state.device_id = device_id
-    if period == "days":
-        month = parse_month(request.query_params.get("month"))
-        return await device_ops.energy_history(
-            session,
-            device_id,
-            "days",
-            year=month[0] if month else None,
-            month=month[1] if month else None,
-        )
-    year = parse_year(request.query_params.get("year"))
-    return await device_ops.energy_history(session, device_id, "months", year=year)
+    return await _history(request, session, device_id, period)
 
 
 @signed_in
 async def api_energy(request: Request, session: WebSession) -> Response:
     """``GET /api/devices/{id}/energy?period=days|months[&month=|&year=]``: JSON (kWh)."""
     history = await _one_history(request, session)
-    dashboard = dashboard_of(request)
+    price = dashboard_of(request).price_for(session)
     total = sum(p.energy_kwh for p in history.points)
     body: dict[str, Any] = {
         "period": history.period,
@@ -169,10 +183,10 @@ async def api_energy(request: Request, session: WebSession) -> Response:
         "total_kwh": round(total, 6),
         "points": [{"key": p.key, "energy_kwh": p.energy_kwh} for p in history.points],
     }
-    if dashboard.price_per_kwh is not None:
-        body["price_per_kwh"] = dashboard.price_per_kwh
-        body["currency"] = dashboard.currency
-        body["cost"] = round(total * dashboard.price_per_kwh, 4)
+    if price is not None:
+        body["price_per_kwh"] = price.per_kwh
+        body["currency"] = price.currency
+        body["cost"] = round(total * price.per_kwh, 4)
     return JSONResponse(body)
 
 
@@ -180,22 +194,22 @@ async def api_energy(request: Request, session: WebSession) -> Response:
 async def energy_csv(request: Request, session: WebSession) -> Response:
     """``GET /devices/{id}/energy.csv?period=days|months[&month=|&year=]``: what a chart shows."""
     history = await _one_history(request, session)
-    dashboard = dashboard_of(request)
+    price = dashboard_of(request).price_for(session)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["date" if history.period == "days" else "month", "energy_kwh"]
-    price = dashboard.price_per_kwh
     if price is not None:
-        header.append(f"cost_{dashboard.currency or 'at_price'}")
+        header.append(f"cost_{price.currency or 'at_price'}")
     writer.writerow(header)
     for point in history.points:
         row: list[str] = [point.key, f"{point.energy_kwh:.3f}"]
         if price is not None:
-            row.append(f"{point.energy_kwh * price:.2f}")
+            row.append(f"{point.energy_kwh * price.per_kwh:.2f}")
         writer.writerow(row)
     name = device_ops.name_of(session, request.path_params["device_id"]) or "device"
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "device"
-    filename = f"{slug}-energy-{history.key}.csv"
+    suffix = f"recorded-{history.period}" if history.key == RECORDED else history.key
+    filename = f"{slug}-energy-{suffix}.csv"
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -88,3 +88,19 @@ class NameTaken(InvalidInput):
             "anyway” and rename again."
         )
         self.name = name
+
+
+class Conflict(InvalidInput):
+    """A request that cannot be done in the present state (an offline device, a stale scene)."""
+
+    status_code = 409
+    heading = "That cannot be done now"
+
+
+class HomeUnreadable(Conflict):
+    """The rooms-and-scenes file (the CLI's ``home.json``) cannot be read or written."""
+
+    heading = "Rooms and scenes are not available"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Rooms and scenes are not available: {detail}.")

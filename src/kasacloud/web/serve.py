@@ -15,12 +15,15 @@ import logging
 import socket
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
 from kasacloud._background import BackgroundServer
+from kasacloud.server.config import ServerConfig
+from kasacloud.server.runner import read_deadlines
 from kasacloud.web.app import create_app
 from kasacloud.web.middleware import is_loopback
 
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_MAX_CONNECTIONS = 500
+"""Open connections plus requests being answered past which the dashboard answers HTTP 503."""
 
 
 def dashboard_url(host: str, port: int) -> str:
@@ -40,11 +45,18 @@ def dashboard_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def _uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
+def _uvicorn_config(
+    app: Any, host: str, port: int, max_connections: int | None = DEFAULT_MAX_CONNECTIONS
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        # The server's read deadlines (headers within 10 s, a body within 30 s of them, headers
+        # at most 64 KiB): a client that opens connections and sends nothing, or trickles, cannot
+        # hold them for ever. With the cap, a flood gets 503 instead of exhausting file handles.
+        http=read_deadlines(ServerConfig()),
+        limit_concurrency=max_connections,
         log_level="warning",
         # The dashboard's own log lines never hold secrets; uvicorn's access log would print
         # every URL, which is harmless here but noisy in a terminal.
@@ -64,6 +76,9 @@ def serve_dashboard(
     poll_interval_s: float = 5.0,
     open_browser: bool = False,
     on_ready: Callable[[str], None] | None = None,
+    home_file: Path | None = None,
+    history_file: Path | None = None,
+    max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
 ) -> None:
     """Serve the dashboard in the foreground until interrupted (Ctrl-C).
 
@@ -77,6 +92,9 @@ def serve_dashboard(
         poll_interval_s: how often the page refreshes power figures.
         open_browser: open the dashboard in the user's browser once it listens.
         on_ready: called with the dashboard's URL once it listens (to print it, say).
+        home_file: the rooms, scenes and price shared with the CLI (``None``: the CLI's default).
+        history_file: the agent's energy history (``None``: the agent's default).
+        max_connections: open connections past which requests get HTTP 503 (``None``: no cap).
     """
     loopback = is_loopback(host)
     if not loopback:
@@ -92,11 +110,13 @@ def serve_dashboard(
         poll_interval_s=poll_interval_s,
         signin_hint=signin_hint,
         loopback_only=loopback,
+        home_file=home_file,
+        history_file=history_file,
     )
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     url = dashboard_url(host, bound_port)
-    server = _ReadyServer(_uvicorn_config(app, host, bound_port))
+    server = _ReadyServer(_uvicorn_config(app, host, bound_port, max_connections))
 
     def ready() -> None:
         if on_ready is not None:
@@ -146,12 +166,21 @@ class DashboardServer:
     Args:
         cloud_url: the cloud to sign in to.
         port: 0 (default) for any free port.
+        max_connections: open connections past which requests get HTTP 503 (``None``: no cap).
         **app_options: passed to :func:`kasacloud.web.create_app`.
     """
 
-    def __init__(self, cloud_url: str | None, *, port: int = 0, **app_options: Any) -> None:
+    def __init__(
+        self,
+        cloud_url: str | None,
+        *,
+        port: int = 0,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        **app_options: Any,
+    ) -> None:
         self.app = create_app(cloud_url, **app_options)
         self._port = port
+        self._max_connections = max_connections
         self._server: BackgroundServer | None = None
         self._sock: socket.socket | None = None
         self.url = ""
@@ -162,7 +191,9 @@ class DashboardServer:
         self._sock = _bind(DEFAULT_HOST, self._port)
         port = self._sock.getsockname()[1]
         self.url = dashboard_url(DEFAULT_HOST, port)
-        server = uvicorn.Server(_uvicorn_config(self.app, DEFAULT_HOST, port))
+        server = uvicorn.Server(
+            _uvicorn_config(self.app, DEFAULT_HOST, port, self._max_connections)
+        )
         self._server = BackgroundServer(server, [self._sock], "kasacloud-dashboard")
         try:
             self._server.start()

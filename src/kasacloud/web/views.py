@@ -262,6 +262,110 @@ def group_devices(devices: list[DeviceView]) -> list[DeviceGroup]:
     return groups
 
 
+NO_SWITCH = frozenset({"hub", "device"})
+"""Kinds without on/off (a hub; a device of unknown kind): all on / all off leave them out."""
+
+OTHER_ROOM = "*"
+"""The form value that names the devices in no room ("Other devices"); no room can be called so."""
+
+
+@dataclass
+class RoomView:
+    """A room (a group kept with the CLI's ``kasacloud group``) as a section of the dashboard."""
+
+    name: str
+    devices: list[DeviceView]
+    """The tiles shown in it: its devices, and the strips of its outlets."""
+    member_ids: list[str]
+    """What all-on / all-off switches: its devices and outlets on the account."""
+    missing: int = 0
+    """Members the account no longer has."""
+    is_other: bool = False
+
+    @property
+    def key(self) -> str:
+        """The value of the all-on / all-off forms' ``room`` field."""
+        return OTHER_ROOM if self.is_other else self.name
+
+    @property
+    def title(self) -> str:
+        """The section's heading."""
+        return "Other devices" if self.is_other else self.name
+
+
+def rooms_of(
+    devices: list[DeviceView], groups: dict[str, list[str]], parents: dict[str, str]
+) -> list[RoomView]:
+    """Devices by room, rooms by name, then "Other devices" (in no room); empty rooms are kept.
+
+    ``parents`` maps an outlet's id to its strip's: a room that holds an outlet shows the strip's
+    tile. A device in two rooms is shown in the first only (two tiles of one device would give the
+    page two elements of one id), but all-on / all-off of either room switches it.
+    """
+    by_id = {d.id: d for d in devices}
+
+    def switchable(member: str) -> bool:
+        # A hub (or a device of unknown kind) has no on/off: all on / all off leaves it out
+        # rather than report it as failing every time.
+        view = by_id.get(member)
+        return member in parents or (view is not None and view.kind not in NO_SWITCH)
+
+    shown: set[str] = set()
+    rooms = []
+    for name in sorted(groups, key=str.casefold):
+        ids = groups[name]
+        present = [i for i in ids if i in by_id or i in parents]
+        tiles = []
+        for member in present:
+            tile_id = parents.get(member, member)
+            if tile_id in by_id and tile_id not in shown:
+                shown.add(tile_id)
+                tiles.append(by_id[tile_id])
+        tiles.sort(key=lambda d: d.name.casefold())
+        members = [i for i in present if switchable(i)]
+        rooms.append(RoomView(name, tiles, members, missing=len(ids) - len(present)))
+    in_a_room = {parents.get(i, i) for ids in groups.values() for i in ids}
+    others = sorted((d for d in devices if d.id not in in_a_room), key=lambda d: d.name.casefold())
+    if others:
+        members = [d.id for d in others if switchable(d.id)]
+        rooms.append(RoomView("", others, members, is_other=True))
+    return rooms
+
+
+@dataclass
+class SceneView:
+    """A saved scene, as the dashboard lists it."""
+
+    name: str
+    states: list[tuple[str, str]]
+    """(device name, "on, 40 %" / "off") per device."""
+
+    @property
+    def text(self) -> str:
+        """One line: "Hall lamp off, Living room bulb on (40 %)"."""
+        return "; ".join(f"{name}: {state}" for name, state in self.states)
+
+
+def scene_state_text(
+    is_on: bool, brightness: int | None, hsv: tuple[int, int, int] | None, temp: int | None
+) -> str:
+    """What a scene puts a device in, in words: "off", "on, 40 %, 2700 K".
+
+    >>> scene_state_text(True, 40, None, 2700), scene_state_text(False, None, None, None)
+    ('on, 40 %, 2700 K', 'off')
+    """
+    if not is_on:
+        return "off"
+    parts = ["on"]
+    if brightness is not None:
+        parts.append(f"{brightness} %")
+    if hsv is not None:
+        parts.append(f"hue {hsv[0]}°")
+    elif temp:
+        parts.append(f"{temp} K")
+    return ", ".join(parts)
+
+
 def summary_text(devices: list[DeviceView]) -> str:
     """The line under the heading: how many devices, how many on, how many offline, total power."""
     if not devices:

@@ -55,7 +55,7 @@
   }
 
   async function submitForm(form) {
-    const button = form.querySelector("button.switch");
+    const button = form.querySelector("button.switch, button[type=submit]");
     if (button) button.setAttribute("aria-busy", "true");
     try {
       // getAttribute: a field named "action" (a rule form's) shadows the form's own .action.
@@ -71,6 +71,8 @@
         return;
       }
       if (data.html) replaceTile(data.html);
+      // A room's all on / all off and a scene answer every tile they touched.
+      for (const html of data.tiles || []) replaceTile(html);
       if (!response.ok || data.error) {
         showMessage(data.error || "Something went wrong (HTTP " + response.status + ").", "error");
       } else if (data.message) {
