@@ -73,3 +73,10 @@ def test_what_is_not_shown_on_its_own() -> None:
     assert ha_component(reading).entity_category == "diagnostic"  # type: ignore[union-attr]
     unknown_unit = FeatureSnapshot("lux", "Light", "sensor", "primary", "lx", 3)
     assert metric_spec(unknown_unit) is None  # no base unit we know: not guessed
+
+
+def test_an_id_ending_in_its_units_abbreviation_spells_the_unit_once() -> None:
+    fade = FeatureSnapshot("fade_on_s", "Fade on", "number", "config", "s", 2, writable=True)
+    spec = metric_spec(fade)
+    assert spec is not None
+    assert spec.name == "kasa_fade_on_seconds"

@@ -79,3 +79,10 @@ def make_runner(config_dir: Path) -> Kc:
         return Run(result)
 
     return kc
+
+
+def json_of(kc: Kc, *args: str, code: int = 0) -> Any:
+    """``kasacloud --json ARGS``: its JSON answer (or error object); checks the exit code first."""
+    run = kc("--json", *args)
+    assert run.code == code, (args, run.out, run.err)
+    return run.json() if run.out.strip() else run.error_json()

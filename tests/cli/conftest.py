@@ -48,3 +48,13 @@ def signed_in_dir(cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -
 def signed(signed_in_dir: Path) -> Kc:
     """Run the CLI signed in to the demo account (the session shared by the package)."""
     return make_runner(signed_in_dir)
+
+
+@pytest.fixture
+def kc_house(house: LocalCloud, tmp_path: Path) -> Kc:
+    """A fresh config dir signed in to ``house``: a cloud of the test module's own, for tests
+    that move its clock or change its devices (the module defines the ``house`` fixture)."""
+    kc = make_runner(tmp_path / "config")
+    run = kc("--cloud", house.url, "login", input=f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n")
+    assert run.code == 0, run.err
+    return kc

@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_helpers import DEMO_EMAIL, DEMO_PASSWORD, SECRET_EMAIL, SECRET_PASSWORD, Kc, make_runner
+from cli_helpers import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    SECRET_EMAIL,
+    SECRET_PASSWORD,
+    Kc,
+    json_of,
+)
 
 from kasacloud.client.effects import EFFECTS
 from kasacloud.client.home import HOME_FILE, EnergyPrice, Home, HomeStore, account_key
@@ -32,26 +39,11 @@ def house() -> Iterator[LocalCloud]:
         yield running
 
 
-@pytest.fixture
-def kc_house(house: LocalCloud, tmp_path: Path) -> Kc:
-    """A fresh config dir signed in to this module's house."""
-    kc = make_runner(tmp_path / "config")
-    run = kc("--cloud", house.url, "login", input=f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n")
-    assert run.code == 0, run.err
-    return kc
-
-
-def _j(kc: Kc, *args: str, code: int = 0) -> Any:
-    run = kc("--json", *args)
-    assert run.code == code, (args, run.out, run.err)
-    return run.json() if run.out.strip() else run.error_json()
-
-
 # -- several devices, groups, filters ---------------------------------------------------------
 
 
 def test_several_devices_one_result_each(kc_house: Kc) -> None:
-    both = _j(kc_house, "on", "Kettle", "Fridge")
+    both = json_of(kc_house, "on", "Kettle", "Fridge")
     assert both["failed"] == 0
     assert [(r["device"]["alias"], r["ok"], r["is_on"]) for r in both["results"]] == [
         ("Kettle", True, True),
@@ -71,7 +63,7 @@ def test_several_devices_one_result_each(kc_house: Kc) -> None:
     assert sum(1 for r in data["results"] if r["ok"]) == len(data["results"]) - 1
     assert "1 failed" in kc_house("off", "--all").out
     # one device keeps the shape of earlier releases
-    assert set(_j(kc_house, "on", "Kettle")) == {"device", "is_on"}
+    assert set(json_of(kc_house, "on", "Kettle")) == {"device", "is_on"}
     # usage errors
     assert kc_house("on").code == 2
     assert "--all" in kc_house("on").err
@@ -88,18 +80,18 @@ def test_a_failure_in_the_middle_does_not_stop_the_others(kc_house: Kc) -> None:
 
 
 def test_groups_are_used_as_at_names(kc_house: Kc) -> None:
-    made = _j(kc_house, "group", "add", "Living-room", "Living room", "Hall lamp")
+    made = json_of(kc_house, "group", "add", "Living-room", "Living room", "Hall lamp")
     assert made["group"] == "Living-room"
     assert made["size"] == 2
-    assert _j(kc_house, "group", "add", "living-room", "Reading", "Hall lamp")["size"] == 3
-    listed = _j(kc_house, "group", "list")["groups"]
+    assert json_of(kc_house, "group", "add", "living-room", "Reading", "Hall lamp")["size"] == 3
+    listed = json_of(kc_house, "group", "list")["groups"]
     assert [g["name"] for g in listed] == ["Living-room"]
     assert [d["alias"] for d in listed[0]["devices"]] == [
         "Living room bulb",
         "Hall lamp",
         "Reading light",
     ]
-    on = _j(kc_house, "on", "@living-room")
+    on = json_of(kc_house, "on", "@living-room")
     assert [r["device"]["alias"] for r in on["results"]] == [
         "Living room bulb",
         "Hall lamp",
@@ -107,16 +99,16 @@ def test_groups_are_used_as_at_names(kc_house: Kc) -> None:
     ]
     assert all(r["is_on"] for r in on["results"])
     # a device named twice (directly and through the group) is switched once
-    twice = _j(kc_house, "off", "@living-room", "Hall lamp")
+    twice = json_of(kc_house, "off", "@living-room", "Hall lamp")
     assert len(twice["results"]) == 3
     unknown = kc_house("on", "@kitchen")
     assert unknown.code == 4
     assert "no group 'kitchen'" in unknown.err
     assert "kasacloud group list" in unknown.err
-    removed = _j(kc_house, "group", "rm", "living-room", "Hall lamp")
+    removed = json_of(kc_house, "group", "rm", "living-room", "Hall lamp")
     assert removed["size"] == 2
     assert kc_house("group", "remove", "living-room", "Kettle").code == 2  # not in it
-    assert _j(kc_house, "group", "delete", "living-room")["removed"] == "all"
+    assert json_of(kc_house, "group", "delete", "living-room")["removed"] == "all"
     assert "No groups yet" in kc_house("group", "list").out
     bad = kc_house("group", "add", "!!", "Kettle")
     assert bad.code == 2
@@ -126,16 +118,16 @@ def test_groups_are_used_as_at_names(kc_house: Kc) -> None:
 def test_groups_scenes_and_price_are_per_account(
     kc_house: Kc, secret_cloud: LocalCloud, tmp_path: Path
 ) -> None:
-    assert _j(kc_house, "group", "add", "mine", "Kettle")["size"] == 1
-    assert _j(kc_house, "price", "0.25", "--currency", "EUR")["price"]["per_kwh"] == 0.25
+    assert json_of(kc_house, "group", "add", "mine", "Kettle")["size"] == 1
+    assert json_of(kc_house, "price", "0.25", "--currency", "EUR")["price"]["per_kwh"] == 0.25
     # the same config dir, signed in to another account: none of it shows
     other = kc_house(
         "--cloud", secret_cloud.url, "login", input=f"{SECRET_EMAIL}\n{SECRET_PASSWORD}\n"
     )
     assert other.code == 0, other.err
-    assert _j(kc_house, "group", "list")["groups"] == []
-    assert _j(kc_house, "price")["price"] is None
-    assert _j(kc_house, "scene", "list")["scenes"] == []
+    assert json_of(kc_house, "group", "list")["groups"] == []
+    assert json_of(kc_house, "price")["price"] is None
+    assert json_of(kc_house, "scene", "list")["scenes"] == []
     # and the file that holds them is the user's alone
     home_file = next(tmp_path.rglob(HOME_FILE))
     assert stat.S_IMODE(home_file.stat().st_mode) == 0o600
@@ -159,23 +151,23 @@ def test_home_store_keeps_each_account_apart(tmp_path: Path) -> None:
 
 
 def test_devices_filters(kc_house: Kc) -> None:
-    every = _j(kc_house, "devices")["devices"]
-    bulbs = _j(kc_house, "devices", "--kind", "bulb")["devices"]
+    every = json_of(kc_house, "devices")["devices"]
+    bulbs = json_of(kc_house, "devices", "--kind", "bulb")["devices"]
     assert bulbs
     assert {d["kind"] for d in bulbs} == {"bulb"}
-    lights = _j(kc_house, "devices", "--kind", "bulb", "--kind", "light_strip")["devices"]
+    lights = json_of(kc_house, "devices", "--kind", "bulb", "--kind", "light_strip")["devices"]
     assert {d["kind"] for d in lights} == {"bulb", "light_strip"}
-    offline = _j(kc_house, "devices", "--offline")["devices"]
+    offline = json_of(kc_house, "devices", "--offline")["devices"]
     assert [d["alias"] for d in offline] == ["Garage plug"]
-    assert len(_j(kc_house, "devices", "--online")["devices"]) == len(every) - 1
-    meters = _j(kc_house, "devices", "--energy")["devices"]
+    assert len(json_of(kc_house, "devices", "--online")["devices"]) == len(every) - 1
+    meters = json_of(kc_house, "devices", "--energy")["devices"]
     assert meters
     assert all(d["has_energy"] for d in meters)
     assert len(meters) == sum(1 for d in every if d["has_energy"])
     kc_house("on", "Kettle")
     kc_house("off", "Fridge")
-    on = {d["alias"] for d in _j(kc_house, "devices", "--on")["devices"]}
-    off = {d["alias"] for d in _j(kc_house, "devices", "--off")["devices"]}
+    on = {d["alias"] for d in json_of(kc_house, "devices", "--on")["devices"]}
+    off = {d["alias"] for d in json_of(kc_house, "devices", "--off")["devices"]}
     assert "Kettle" in on
     assert "Fridge" in off
     assert not on & off
@@ -211,15 +203,15 @@ def test_rename_to_a_taken_name_is_refused_unless_forced(kc_house: Kc) -> None:
     assert refused.code == 2
     assert "already called 'Fridge'" in refused.err
     assert "--force" in refused.err
-    assert _j(kc_house, "info", "Kettle")["alias"] == "Kettle"  # unchanged
+    assert json_of(kc_house, "info", "Kettle")["alias"] == "Kettle"  # unchanged
     outlet = kc_house("alias", "Kettle", "Outlet 3")  # an outlet's name counts too
     assert outlet.code == 2
     assert "outlet 3 of Office strip" in outlet.err
-    forced = _j(kc_house, "alias", "Kettle", "Fridge", "--force")
+    forced = json_of(kc_house, "alias", "Kettle", "Fridge", "--force")
     assert forced["alias"] == "Fridge"
     assert kc_house("info", "Fridge").code == 4  # ambiguous now, as warned
-    assert _j(kc_house, "alias", forced["device"]["id"], "Kettle")["alias"] == "Kettle"
-    same = _j(kc_house, "alias", "Kettle", "kettle")  # its own name, other case: fine
+    assert json_of(kc_house, "alias", forced["device"]["id"], "Kettle")["alias"] == "Kettle"
+    same = json_of(kc_house, "alias", "Kettle", "kettle")  # its own name, other case: fine
     assert same["alias"] == "kettle"
     kc_house("alias", "kettle", "Kettle")
 
@@ -236,10 +228,10 @@ def _months_ago(months: int) -> tuple[int, int]:
 def test_energy_periods_as_python_kasa_users_know_them(kc_house: Kc) -> None:
     year = dt.date.today().year
     month = dt.date.today().strftime("%Y-%m")
-    months = _j(kc_house, "energy", "Fridge", "--year", str(year))
+    months = json_of(kc_house, "energy", "Fridge", "--year", str(year))
     assert months["year"] == year
     assert months["months"]
-    days = _j(kc_house, "energy", "Fridge", "--month", month)
+    days = json_of(kc_house, "energy", "Fridge", "--month", month)
     assert days["month"] == dt.date.today().month
     assert all(d["date"].startswith(month) for d in days["days"])
     # the forms of earlier releases still work, with a note of the new one
@@ -265,7 +257,7 @@ def test_energy_periods_as_python_kasa_users_know_them(kc_house: Kc) -> None:
 
 def test_an_old_month_says_what_the_device_keeps(kc_house: Kc) -> None:
     year, month = _months_ago(4)
-    totals = _j(kc_house, "energy", "Fridge", "--year", str(year))["months"]
+    totals = json_of(kc_house, "energy", "Fridge", "--year", str(year))["months"]
     month_total = next(m["energy_kwh"] for m in totals if m["month"] == f"{year}-{month:02d}")
     assert month_total > 0
     run = kc_house("energy", "Fridge", "--month", f"{year}-{month:02d}")
@@ -274,7 +266,7 @@ def test_an_old_month_says_what_the_device_keeps(kc_house: Kc) -> None:
     assert "about the last 30 days" in run.out
     assert f"{month_total:.3f} kWh" in run.out
     assert f"--year {year}" in run.out
-    assert _j(kc_house, "energy", "Fridge", "--month", f"{year}-{month:02d}")["days"] == []
+    assert json_of(kc_house, "energy", "Fridge", "--month", f"{year}-{month:02d}")["days"] == []
     # where there truly is none, it says so
     assert "No energy recorded in 2020." in kc_house("energy", "Fridge", "--year", "2020").out
 
@@ -307,9 +299,9 @@ def _dashboard_days(house: LocalCloud, device_id: str) -> dict[str, float]:
 def test_energy_export_and_the_dashboard_agree(kc_house: Kc, house: LocalCloud) -> None:
     today = dt.date.today()
     month = today.strftime("%Y-%m")
-    days = _j(kc_house, "energy", "Office strip", "--month", month)
+    days = json_of(kc_house, "energy", "Office strip", "--month", month)
     assert days["unit"] == "kWh"
-    exported = _j(kc_house, "export", "Office strip", "--from", month, "--format", "json")
+    exported = json_of(kc_house, "export", "Office strip", "--from", month, "--format", "json")
     assert exported["unit"] == "kWh"
     per_day: dict[str, float] = {}
     for record in exported["records"]:  # one record per outlet and day; the strip is their sum
@@ -323,7 +315,7 @@ def test_energy_export_and_the_dashboard_agree(kc_house: Kc, house: LocalCloud) 
     for date, kwh in by_energy.items():
         assert chart[date] == pytest.approx(kwh, abs=1e-5)
     # the month's total from the months view: the same energy, to the device's rounding
-    months = _j(kc_house, "energy", "Office strip", "--year", str(today.year))["months"]
+    months = json_of(kc_house, "energy", "Office strip", "--year", str(today.year))["months"]
     this_month = next(m["energy_kwh"] for m in months if m["month"] == month)
     assert this_month == pytest.approx(days["total_kwh"], abs=0.01)
 
@@ -331,7 +323,7 @@ def test_energy_export_and_the_dashboard_agree(kc_house: Kc, house: LocalCloud) 
 def test_export_states_the_range_it_has(kc_house: Kc, tmp_path: Path) -> None:
     year, month = _months_ago(3)
     start = f"{year}-{month:02d}"
-    data = _j(kc_house, "export", "Fridge", "--from", start, "--format", "json")
+    data = json_of(kc_house, "export", "Fridge", "--from", start, "--format", "json")
     assert data["from"] == f"{start}-01"
     assert data["records_from"] > data["from"]  # devices keep about 30 days of daily history
     assert data["records_to"] == max(r["date"] for r in data["records"])
@@ -346,11 +338,11 @@ def test_export_states_the_range_it_has(kc_house: Kc, tmp_path: Path) -> None:
 
 def test_energy_price_adds_cost(kc_house: Kc, tmp_path: Path) -> None:
     month = dt.date.today().strftime("%Y-%m")
-    assert _j(kc_house, "price")["price"] is None
-    set_ = _j(kc_house, "price", "0.5", "--currency", "EUR")
+    assert json_of(kc_house, "price")["price"] is None
+    set_ = json_of(kc_house, "price", "0.5", "--currency", "EUR")
     assert set_["price"] == {"per_kwh": 0.5, "currency": "EUR"}
     assert "0.5 EUR per kWh" in kc_house("price").out
-    days = _j(kc_house, "energy", "Fridge", "--month", month)
+    days = json_of(kc_house, "energy", "Fridge", "--month", month)
     assert days["currency"] == "EUR"
     assert days["price_per_kwh"] == 0.5
     assert days["cost"] == pytest.approx(days["total_kwh"] * 0.5, abs=1e-4)
@@ -358,40 +350,42 @@ def test_energy_price_adds_cost(kc_house: Kc, tmp_path: Path) -> None:
     human = kc_house("energy", "Fridge", "--month", month)
     assert "Cost (EUR)" in human.out
     assert f"{days['total_kwh'] * 0.5:.2f} EUR" in human.out
-    exported = _j(kc_house, "export", "Fridge", "--format", "json")
+    exported = json_of(kc_house, "export", "Fridge", "--format", "json")
     assert exported["currency"] == "EUR"
     assert all(r["cost"] == pytest.approx(r["energy_kwh"] * 0.5) for r in exported["records"])
     csv_text = kc_house("export", "Fridge").out
     assert csv_text.startswith("device_id,alias,outlet,date,energy_kwh,cost\n")
     # --currency alone relabels; --clear forgets
-    assert _j(kc_house, "price", "--currency", "USD")["price"] == {
+    assert json_of(kc_house, "price", "--currency", "USD")["price"] == {
         "per_kwh": 0.5,
         "currency": "USD",
     }
-    assert _j(kc_house, "price", "--clear")["price"] is None
-    assert "cost" not in _j(kc_house, "energy", "Fridge", "--month", month)
+    assert json_of(kc_house, "price", "--clear")["price"] is None
+    assert "cost" not in json_of(kc_house, "energy", "Fridge", "--month", month)
     assert kc_house("price", "-1").code == 2
     assert kc_house("price", "--currency", "EUR").code == 2  # nothing to label
 
 
 def test_energy_erase_asks_first(kc_house: Kc) -> None:
-    before = _j(kc_house, "energy", "Kettle")["total_kwh"]
+    before = json_of(kc_house, "energy", "Kettle")["total_kwh"]
     assert before > 0
     no = kc_house("energy", "Kettle", "--erase", input="n\n")
     assert no.code == 130
     assert "Erase the energy history" in no.err
     assert "Nothing erased." in no.err
-    assert _j(kc_house, "energy", "Kettle")["total_kwh"] == pytest.approx(before, rel=0.01)
+    assert json_of(kc_house, "energy", "Kettle")["total_kwh"] == pytest.approx(before, rel=0.01)
     yes = kc_house("energy", "Kettle", "--erase", input="y\n")
     assert yes.code == 0, yes.err
     assert "Erased the energy history of Kettle." in yes.out
-    assert _j(kc_house, "energy", "Kettle")["total_kwh"] < before
+    assert json_of(kc_house, "energy", "Kettle")["total_kwh"] < before
     month = dt.date.today().strftime("%Y-%m")
     assert (
-        sum(d["energy_kwh"] for d in _j(kc_house, "energy", "Kettle", "--month", month)["days"])
+        sum(
+            d["energy_kwh"] for d in json_of(kc_house, "energy", "Kettle", "--month", month)["days"]
+        )
         < 0.1
     )
-    erased = _j(kc_house, "energy", "Fridge", "--outlet", "1", "--erase", "--yes", code=2)
+    erased = json_of(kc_house, "energy", "Fridge", "--outlet", "1", "--erase", "--yes", code=2)
     assert "not a power strip" in erased["message"]
     assert kc_house("energy", "Kettle", "--erase", "--year", "2026", "--yes").code == 2
 
@@ -400,9 +394,21 @@ def test_energy_erase_asks_first(kc_house: Kc) -> None:
 
 
 def test_rules_by_position_and_id_prefix(kc_house: Kc) -> None:
-    first = _j(kc_house, "schedule", "add", "Porch", "--at", "06:15", "--action", "on",
-               "--days", "weekdays")  # fmt: skip
-    second = _j(kc_house, "schedule", "add", "Porch", "--at", "22:00", "--action", "off", "--once")
+    first = json_of(
+        kc_house,
+        "schedule",
+        "add",
+        "Porch",
+        "--at",
+        "06:15",
+        "--action",
+        "on",
+        "--days",
+        "weekdays",
+    )
+    second = json_of(
+        kc_house, "schedule", "add", "Porch", "--at", "22:00", "--action", "off", "--once"
+    )
     rules = second["rules"]
     assert [r["position"] for r in rules] == [1, 2]
     assert [r["repeat"] for r in rules] == [True, False]
@@ -415,14 +421,24 @@ def test_rules_by_position_and_id_prefix(kc_house: Kc) -> None:
     assert "once" in table
     assert "Next run" in table
     # disable by position: no next run, and the table says so
-    disabled = _j(kc_house, "schedule", "disable", "Porch", "1")
+    disabled = json_of(kc_house, "schedule", "disable", "Porch", "1")
     assert disabled["changed"] == first["added"]
     assert disabled["rules"][0]["enabled"] is False
     assert disabled["rules"][0]["next_run"] is None
-    assert _j(kc_house, "schedule", "enable", "Porch", first["added"][:6])["rules"][0]["enabled"]
+    assert json_of(kc_house, "schedule", "enable", "Porch", first["added"][:6])["rules"][0][
+        "enabled"
+    ]
     # edit by an id prefix: only what is given changes
-    edited = _j(kc_house, "schedule", "edit", "Porch", second["added"][:5].lower(),
-                "--at", "23:30", "--repeat")  # fmt: skip
+    edited = json_of(
+        kc_house,
+        "schedule",
+        "edit",
+        "Porch",
+        second["added"][:5].lower(),
+        "--at",
+        "23:30",
+        "--repeat",
+    )
     rule = edited["rules"][1]
     assert (rule["at"], rule["repeat"], rule["action"]) == ("23:30", True, "off")
     assert kc_house("schedule", "edit", "Porch", "2").code == 2  # nothing to change
@@ -431,18 +447,18 @@ def test_rules_by_position_and_id_prefix(kc_house: Kc) -> None:
     assert "no rule #7" in missing.err
     assert "kasacloud schedule list Porch" in missing.err
     assert kc_house("schedule", "delete", "Porch", "FFFFFFFF").code == 4
-    assert _j(kc_house, "schedule", "rm", "Porch", "1")["removed"] == first["added"]
-    assert _j(kc_house, "schedule", "delete", "Porch", "1")["removed"] == second["added"]
+    assert json_of(kc_house, "schedule", "rm", "Porch", "1")["removed"] == first["added"]
+    assert json_of(kc_house, "schedule", "delete", "Porch", "1")["removed"] == second["added"]
     # the whole table
-    assert _j(kc_house, "schedule", "disable", "Porch", "--all")["enabled"] is False
-    assert _j(kc_house, "schedule", "enable", "Porch", "--all")["enabled"] is True
+    assert json_of(kc_house, "schedule", "disable", "Porch", "--all")["enabled"] is False
+    assert json_of(kc_house, "schedule", "enable", "Porch", "--all")["enabled"] is True
 
 
 def test_one_countdown_at_a_time_with_its_time_left(kc_house: Kc, house: LocalCloud) -> None:
-    added = _j(kc_house, "countdown", "add", "Fridge", "--delay", "10m", "--action", "off")
+    added = json_of(kc_house, "countdown", "add", "Fridge", "--delay", "10m", "--action", "off")
     assert 595 <= added["rules"][0]["remain_s"] <= 600  # the clock runs while we ask
     house.clock.advance(90)
-    listed = _j(kc_house, "countdown", "list", "Fridge")["rules"][0]
+    listed = json_of(kc_house, "countdown", "list", "Fridge")["rules"][0]
     assert 505 <= listed["remain_s"] <= 510
     table = kc_house("countdown", "list", "Fridge").out
     assert "Time left" in table
@@ -451,21 +467,21 @@ def test_one_countdown_at_a_time_with_its_time_left(kc_house: Kc, house: LocalCl
     assert second.code == 2
     assert "already has a countdown (off after 10m, 8m " in second.err
     assert "kasacloud countdown rm Fridge 1" in second.err
-    assert len(_j(kc_house, "countdown", "list", "Fridge")["rules"]) == 1
+    assert len(json_of(kc_house, "countdown", "list", "Fridge")["rules"]) == 1
     # edit restarts it with the new delay
-    edited = _j(kc_house, "countdown", "edit", "Fridge", "1", "--delay", "2m")
+    edited = json_of(kc_house, "countdown", "edit", "Fridge", "1", "--delay", "2m")
     assert 115 <= edited["rules"][0]["remain_s"] <= 120
-    assert _j(kc_house, "countdown", "rm", "Fridge", "1")["removed"] == added["added"]
+    assert json_of(kc_house, "countdown", "rm", "Fridge", "1")["removed"] == added["added"]
 
 
 # -- scenes, effects, watch -------------------------------------------------------------------
 
 
 def test_scenes_save_and_apply(kc_house: Kc) -> None:
-    _j(kc_house, "light", "Living room", "--hsv", "120", "80", "60")
-    _j(kc_house, "light", "Reading", "--temp", "3000", "--brightness", "40")
-    _j(kc_house, "off", "Kettle")
-    saved = _j(kc_house, "scene", "save", "Evening", "Living room", "Reading", "Kettle")
+    json_of(kc_house, "light", "Living room", "--hsv", "120", "80", "60")
+    json_of(kc_house, "light", "Reading", "--temp", "3000", "--brightness", "40")
+    json_of(kc_house, "off", "Kettle")
+    saved = json_of(kc_house, "scene", "save", "Evening", "Living room", "Reading", "Kettle")
     assert saved["scene"] == "Evening"
     states = {d["device"]["alias"]: d for d in saved["devices"]}
     assert states["Living room bulb"]["hsv"] == [120, 80, 60]
@@ -473,36 +489,36 @@ def test_scenes_save_and_apply(kc_house: Kc) -> None:
     assert states["Reading light"]["brightness"] == 40
     assert states["Kettle"]["is_on"] is False
     # everything changes, then the scene puts it back in one command
-    _j(kc_house, "light", "Living room", "--temp", "5000")
-    _j(kc_house, "off", "Reading")
-    _j(kc_house, "on", "Kettle")
-    applied = _j(kc_house, "scene", "apply", "evening")
+    json_of(kc_house, "light", "Living room", "--temp", "5000")
+    json_of(kc_house, "off", "Reading")
+    json_of(kc_house, "on", "Kettle")
+    applied = json_of(kc_house, "scene", "apply", "evening")
     assert applied["failed"] == 0
     assert len(applied["results"]) == 3
-    bulb = _j(kc_house, "light", "Living room")
+    bulb = json_of(kc_house, "light", "Living room")
     assert bulb["hsv"] == [120, 80, 60]
     assert bulb["is_on"] is True
-    reading = _j(kc_house, "light", "Reading")
+    reading = json_of(kc_house, "light", "Reading")
     assert (reading["is_on"], reading["color_temp_k"], reading["brightness_pct"]) == (
         True,
         3000,
         40,
     )
-    assert _j(kc_house, "info", "Kettle")["is_on"] is False
-    assert [s["name"] for s in _j(kc_house, "scene", "list")["scenes"]] == ["Evening"]
+    assert json_of(kc_house, "info", "Kettle")["is_on"] is False
+    assert [s["name"] for s in json_of(kc_house, "scene", "list")["scenes"]] == ["Evening"]
     assert "hue 120°" in kc_house("scene", "show", "Evening").out
     offline = kc_house("scene", "save", "x", "Garage")
     assert offline.code == 5
     assert kc_house("scene", "apply", "nothing").code == 4
-    assert _j(kc_house, "scene", "rm", "Evening")["removed"] is True
+    assert json_of(kc_house, "scene", "rm", "Evening")["removed"] is True
     assert "No scenes yet" in kc_house("scene", "list").out
 
 
 def test_light_strip_effects(kc_house: Kc) -> None:
-    listed = _j(kc_house, "effects")["effects"]
+    listed = json_of(kc_house, "effects")["effects"]
     assert [e["name"] for e in listed] == [e.name for e in EFFECTS.values()]
     assert "Aurora" in kc_house("effects").out
-    started = _j(kc_house, "light", "TV backlight", "--effect", "aur", "--brightness", "40")
+    started = json_of(kc_house, "light", "TV backlight", "--effect", "aur", "--brightness", "40")
     assert started["effect"] == "Aurora"
     assert started["is_on"] is True
     raw = json.loads(kc_house("raw", "TV backlight", '{"system": {"get_sysinfo": null}}').out)
@@ -559,10 +575,10 @@ def test_watch_keeps_within_the_rate_limit(kc_house: Kc) -> None:
 def test_watch_counts_a_metered_strips_outlets(kc_house: Kc) -> None:
     """A metered strip's power is its outlets' sum (read with it, one request per outlet)."""
     assert kc_house("on", "Office strip").code == 0  # earlier tests may have switched it off
-    strip = _j(kc_house, "watch", "Office strip", "--count", "1")
+    strip = json_of(kc_house, "watch", "Office strip", "--count", "1")
     assert strip["devices"][0]["power_w"] > 0  # the outlets' sum
     outlet_power = [
-        _j(kc_house, "energy", "Office strip", "-o", str(n))["power_w"] for n in range(1, 7)
+        json_of(kc_house, "energy", "Office strip", "-o", str(n))["power_w"] for n in range(1, 7)
     ]
     assert strip["devices"][0]["power_w"] == pytest.approx(sum(outlet_power), rel=0.2)
 
@@ -625,7 +641,7 @@ def test_a_transition_with_nothing_to_change_is_an_error(kc_house: Kc) -> None:
     run = kc_house("light", "Living room", "--transition", "1000")
     assert run.code == 2
     assert "nothing is to change" in run.err
-    assert _j(kc_house, "light", "Living room", "--on", "--transition", "500")["is_on"] is True
+    assert json_of(kc_house, "light", "Living room", "--on", "--transition", "500")["is_on"] is True
 
 
 def test_export_of_nothing_uses_the_words_of_energy(kc_house: Kc, tmp_path: Path) -> None:

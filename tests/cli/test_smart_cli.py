@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import DEMO_EMAIL, DEMO_PASSWORD, Kc, make_runner
+from cli_helpers import DEMO_EMAIL, DEMO_PASSWORD, Kc, json_of, make_runner
 
 from captures import smart_capture_files
 from kasacloud.protocol import smart
@@ -26,20 +26,6 @@ def house() -> Iterator[LocalCloud]:
     """A demo house of this module's own: these tests move its clock."""
     with LocalCloud() as running:
         yield running
-
-
-@pytest.fixture
-def kc_house(house: LocalCloud, tmp_path: Path) -> Kc:
-    kc = make_runner(tmp_path / "config")
-    run = kc("--cloud", house.url, "login", input=f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n")
-    assert run.code == 0, run.err
-    return kc
-
-
-def _j(kc: Kc, *args: str, code: int = 0) -> Any:
-    run = kc("--json", *args)
-    assert run.code == code, (args, run.out, run.err)
-    return run.json() if run.out.strip() else run.error_json()
 
 
 def _hosted(house: LocalCloud, alias: str) -> Any:
@@ -144,9 +130,9 @@ def test_light_led_alias_feature_and_raw_on_smart_devices(signed: Kc) -> None:
 
 def test_schedule_countdown_and_away_on_smart_devices(kc_house: Kc, house: LocalCloud) -> None:
     plug = _hosted(house, "Coffee machine")
-    assert _j(kc_house, "off", "Coffee machine")["is_on"] is False
+    assert json_of(kc_house, "off", "Coffee machine")["is_on"] is False
     at, wait_s = _soon(plug, house.clock.now(), 10)
-    added = _j(kc_house, "schedule", "add", "Coffee machine", "--at", at, "--action", "on")
+    added = json_of(kc_house, "schedule", "add", "Coffee machine", "--at", at, "--action", "on")
     rule = next(r for r in added["rules"] if r["id"] == added["added"])
     assert (rule["at"], rule["days"], rule["action"], rule["enabled"]) == (at, "daily", "on", True)
     assert rule["next_run"], "the device's clock gives the next run"
@@ -156,46 +142,61 @@ def test_schedule_countdown_and_away_on_smart_devices(kc_house: Kc, house: Local
     assert at in kc_house("schedule", "list", "Coffee machine").out
     # The simulated plug switches at the rule's time.
     house.clock.advance(wait_s)
-    assert _j(kc_house, "info", "Coffee machine")["is_on"] is True
+    assert json_of(kc_house, "info", "Coffee machine")["is_on"] is True
     # Disable, enable, edit, remove by # as for IOT devices.
     assert (
-        _j(kc_house, "schedule", "disable", "Coffee machine", "1")["rules"][0]["enabled"] is False
+        json_of(kc_house, "schedule", "disable", "Coffee machine", "1")["rules"][0]["enabled"]
+        is False
     )
     assert _ask(house, "Coffee machine", "get_schedule_rules")["rule_list"][0]["enable"] is False
-    assert _j(kc_house, "schedule", "enable", "Coffee machine", "--all")["enabled"] is True
-    edited = _j(kc_house, "schedule", "edit", "Coffee machine", "1", "--at", "08:15", "--days",
-                "weekends", "--once")  # fmt: skip
+    assert json_of(kc_house, "schedule", "enable", "Coffee machine", "--all")["enabled"] is True
+    edited = json_of(
+        kc_house,
+        "schedule",
+        "edit",
+        "Coffee machine",
+        "1",
+        "--at",
+        "08:15",
+        "--days",
+        "weekends",
+        "--once",
+    )
     assert (edited["rules"][0]["at"], edited["rules"][0]["days"]) == ("08:15", "weekends")
     [wire] = _ask(house, "Coffee machine", "get_schedule_rules")["rule_list"]
     assert (wire["s_min"], wire["week_day"], wire["mode"]) == (495, 0b1000001, "once")
-    assert _j(kc_house, "schedule", "remove", "Coffee machine", "1")["removed"] == added["added"]
+    assert (
+        json_of(kc_house, "schedule", "remove", "Coffee machine", "1")["removed"] == added["added"]
+    )
     assert _ask(house, "Coffee machine", "get_schedule_rules")["rule_list"] == []
 
     # One countdown at a time, with its time left; it switches when it runs out.
-    countdown = _j(kc_house, "countdown", "add", "Coffee machine", "--delay", "10m", "--action",
-                   "off")  # fmt: skip
+    countdown = json_of(
+        kc_house, "countdown", "add", "Coffee machine", "--delay", "10m", "--action", "off"
+    )
     assert 590 <= countdown["rules"][0]["remain_s"] <= 600
     second = kc_house("countdown", "add", "Coffee machine", "--delay", "5m", "--action", "on")
     assert second.code == 2
     assert "already has a countdown" in second.err
     house.clock.advance(601)
-    assert _j(kc_house, "info", "Coffee machine")["is_on"] is False
-    assert _j(kc_house, "countdown", "remove", "Coffee machine", "--all")["removed"] == "all"
+    assert json_of(kc_house, "info", "Coffee machine")["is_on"] is False
+    assert json_of(kc_house, "countdown", "remove", "Coffee machine", "--all")["removed"] == "all"
 
     # Away mode on the plug; on a strip it is the whole strip's, schedules the outlets'.
-    away = _j(kc_house, "away", "add", "Coffee machine", "--from", "18:00", "--to", "23:00")
+    away = json_of(kc_house, "away", "add", "Coffee machine", "--from", "18:00", "--to", "23:00")
     assert (away["rules"][0]["from"], away["rules"][0]["to"]) == ("18:00", "23:00")
     [wire] = _ask(house, "Coffee machine", "get_antitheft_rules")["rule_list"]
     assert (wire["s_min"], wire["e_min"], wire["week_day"]) == (1080, 1380, 127)
-    assert _j(kc_house, "away", "remove", "Coffee machine", "--all")["removed"] == "all"
+    assert json_of(kc_house, "away", "remove", "Coffee machine", "--all")["removed"] == "all"
     strip = kc_house("schedule", "list", "Bedroom strip")
     assert strip.code == 2
     assert "belong to its outlets" in strip.err
-    outlet = _j(kc_house, "schedule", "add", "Bedroom strip", "-o", "2", "--at", "06:30",
-                "--action", "on")  # fmt: skip
+    outlet = json_of(
+        kc_house, "schedule", "add", "Bedroom strip", "-o", "2", "--at", "06:30", "--action", "on"
+    )
     assert outlet["rules"][0]["at"] == "06:30"
-    assert _j(kc_house, "schedule", "remove", "Bedroom strip", "-o", "2", "--all")["removed"]
-    assert _j(kc_house, "away", "list", "Bedroom strip")["rules"] == []
+    assert json_of(kc_house, "schedule", "remove", "Bedroom strip", "-o", "2", "--all")["removed"]
+    assert json_of(kc_house, "away", "list", "Bedroom strip")["rules"] == []
     refused = kc_house(
         "away", "add", "Bedroom strip", "-o", "1", "--from", "18:00", "--to", "19:00"
     )
@@ -206,8 +207,9 @@ def test_schedule_countdown_and_away_on_smart_devices(kc_house: Kc, house: Local
 def test_light_effect_on_a_smart_light_strip(kc_house: Kc, house: LocalCloud) -> None:
     before = _ask(house, "Worktop light strip", "get_lighting_effect")
     assert before.get("name") != "Rainbow"
-    started = _j(kc_house, "light", "Worktop light strip", "--effect", "rainbow", "--brightness",
-                 "60")  # fmt: skip
+    started = json_of(
+        kc_house, "light", "Worktop light strip", "--effect", "rainbow", "--brightness", "60"
+    )
     assert started["effect"] == "Rainbow"
     effect = _ask(house, "Worktop light strip", "get_lighting_effect")
     assert (effect["enable"], effect["name"], effect["brightness"]) == (1, "Rainbow", 60)
@@ -218,7 +220,7 @@ def test_light_effect_on_a_smart_light_strip(kc_house: Kc, house: LocalCloud) ->
     assert bulb.code == 2
     assert "effects are for light strips" in bulb.err
     # A colour stops it, as on the device.
-    assert _j(kc_house, "light", "Worktop light strip", "--hsv", "200", "80", "50")["is_on"]
+    assert json_of(kc_house, "light", "Worktop light strip", "--hsv", "200", "80", "50")["is_on"]
     assert _ask(house, "Worktop light strip", "get_lighting_effect")["enable"] == 0
 
 
@@ -248,10 +250,10 @@ def _child_info(cloud: LocalCloud, parent_alias: str, index: int) -> Any:
 
 
 def test_fan_speed_and_target_temperature_are_features(kc_gadgets: Kc, gadgets: LocalCloud) -> None:
-    features = _j(kc_gadgets, "feature", "KS240 switch", "-o", "1")["features"]
+    features = json_of(kc_gadgets, "feature", "KS240 switch", "-o", "1")["features"]
     fan = next(f for f in features if f["id"] == "fan_speed")
     assert (fan["type"], fan["range"], fan["writable"]) == ("number", [1, 4], True)
-    set_fan = _j(kc_gadgets, "feature", "KS240 switch", "-o", "1", "fan_speed", "3")
+    set_fan = json_of(kc_gadgets, "feature", "KS240 switch", "-o", "1", "fan_speed", "3")
     assert set_fan["feature"]["value"] == 3
     assert _child_info(gadgets, "KS240 switch", 0)["fan_speed_level"] == 3
     too_fast = kc_gadgets("feature", "KS240 switch", "-o", "1", "fan_speed", "9")
@@ -259,10 +261,10 @@ def test_fan_speed_and_target_temperature_are_features(kc_gadgets: Kc, gadgets: 
     assert "between 1 and 4" in too_fast.err
     assert _child_info(gadgets, "KS240 switch", 0)["fan_speed_level"] == 3
     # The dimmer gang has no fan.
-    dimmer = _j(kc_gadgets, "feature", "KS240 switch", "-o", "2")["features"]
+    dimmer = json_of(kc_gadgets, "feature", "KS240 switch", "-o", "2")["features"]
     assert "fan_speed" not in {f["id"] for f in dimmer}
 
-    valve = _j(kc_gadgets, "feature", "H100 hub", "-o", "1", "target_temperature", "23.5")
+    valve = json_of(kc_gadgets, "feature", "H100 hub", "-o", "1", "target_temperature", "23.5")
     assert valve["feature"]["value"] == 23.5
     assert valve["feature"]["unit"] == "°C"
     assert _child_info(gadgets, "H100 hub", 0)["target_temp"] == 23.5
@@ -280,10 +282,10 @@ def test_smart_refusals_are_clear(kc_house: Kc, house: LocalCloud) -> None:
     assert "Traceback" not in faded.err
     assert _ask(house, "Sofa lamp", "get_device_info")["brightness"] != 30
     # That setting is a feature: the fade the device applies to every switch.
-    fade = _j(kc_house, "feature", "Sofa lamp", "gradual_on_off", "off")["feature"]
+    fade = json_of(kc_house, "feature", "Sofa lamp", "gradual_on_off", "off")["feature"]
     assert (fade["type"], fade["value"]) == ("switch", False)
     assert _ask(house, "Sofa lamp", "get_on_off_gradually_info")["enable"] is False
-    dimmer = _j(kc_house, "feature", "Stairs dimmer", "fade_on_s", "4")["feature"]
+    dimmer = json_of(kc_house, "feature", "Stairs dimmer", "fade_on_s", "4")["feature"]
     assert (dimmer["value"], dimmer["unit"]) == (4, "s")
     on_state = _ask(house, "Stairs dimmer", "get_on_off_gradually_info")["on_state"]
     assert (on_state["enable"], on_state["duration"]) == (True, 4)

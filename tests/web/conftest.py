@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from web_helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, EXPECT_TIMEOUT_MS
+from web_helpers import CHROMIUM, CHROMIUM_ARGS, DEMO, DESKTOP, EXPECT_TIMEOUT_MS, csrf_of
 
 from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
@@ -28,6 +30,17 @@ def own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KASACLOUD_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("KASACLOUD_DATA_DIR", str(tmp_path / "data"))
     return tmp_path
+
+
+@pytest.fixture
+def http(dashboard: DashboardServer) -> Iterator[httpx.Client]:
+    """An HTTP client signed in to the dashboard as the demo account, with its CSRF header."""
+    with httpx.Client(base_url=dashboard.url, timeout=30, follow_redirects=False) as client:
+        token = csrf_of(client.get("/signin").text)
+        answer = client.post("/signin", data={**DEMO, "csrf_token": token})
+        assert answer.status_code == 303, answer.text
+        client.headers["X-CSRF-Token"] = csrf_of(client.get("/").text)
+        yield client
 
 
 @pytest.fixture
@@ -68,10 +81,17 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies) at desktop size."""
-    context = browser.new_context(viewport=DESKTOP)
+SIZES = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+"""The two screens every new page is tested at."""
+
+
+@contextmanager
+def _fresh_page(browser: Any, options: dict[str, Any]) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies); fails the test on a JavaScript error."""
+    context = browser.new_context(**options)
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
@@ -79,3 +99,18 @@ def page(browser: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page at desktop size."""
+    with _fresh_page(browser, {"viewport": DESKTOP}) as fresh:
+        yield fresh
+
+
+@pytest.fixture(params=sorted(SIZES))
+def screen(request: Any, browser: Any) -> Iterator[Any]:
+    """A fresh page at each size of :data:`SIZES` (``page.size_name`` says which)."""
+    with _fresh_page(browser, SIZES[request.param]) as fresh:
+        fresh.size_name = request.param
+        yield fresh

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from web_helpers import PHONE, sign_in
+from web_helpers import PHONE, device_id, sign_in, sysinfo
 
 from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
@@ -20,18 +20,6 @@ from kasacloud.web import DashboardServer
 pytestmark = pytest.mark.browser
 
 LIGHTING = "smartlife.iot.smartbulb.lightingservice"
-
-
-def device_id(cloud: LocalCloud, alias: str) -> str:
-    for candidate in cloud.device_ids():
-        if cloud.device(candidate).cloud_info()["alias"] == alias:
-            return candidate
-    raise KeyError(alias)
-
-
-def sysinfo(cloud: LocalCloud, alias: str) -> dict[str, Any]:
-    device: Any = cloud.device(device_id(cloud, alias))
-    return device.handle({"system": {"get_sysinfo": None}})["system"]["get_sysinfo"]
 
 
 def light_state(cloud: LocalCloud, alias: str) -> dict[str, Any]:

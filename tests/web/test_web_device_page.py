@@ -9,36 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from web_helpers import DEMO, JSON, csrf_of, device_id
 
 from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
-
-DEMO = {"email": "demo@example.com", "password": "demo"}
-JSON = {"Accept": "application/json"}
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-@pytest.fixture
-def http(dashboard: DashboardServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=dashboard.url, timeout=30, follow_redirects=False) as client:
-        token = csrf_of(client.get("/signin").text)
-        assert client.post("/signin", data={**DEMO, "csrf_token": token}).status_code == 303
-        client.headers["X-CSRF-Token"] = csrf_of(client.get("/").text)
-        yield client
-
-
-def device_id(cloud: LocalCloud, alias: str) -> str:
-    return next(i for i in cloud.device_ids() if cloud.device(i).cloud_info()["alias"] == alias)
 
 
 def ask(cloud: LocalCloud, alias: str, module: str, method: str) -> dict[str, Any]:

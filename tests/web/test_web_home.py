@@ -13,13 +13,13 @@ import io
 import json
 import re
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from web_helpers import DEMO, JSON, csrf_of, device_id, relay, sysinfo
 
 from kasacloud.agent.config import default_history_path
 from kasacloud.agent.history import Meter, SqliteHistory
@@ -27,25 +27,6 @@ from kasacloud.cli.main import cli
 from kasacloud.client.home import account_key
 from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
-
-DEMO = {"email": "demo@example.com", "password": "demo"}
-JSON = {"Accept": "application/json"}
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-@pytest.fixture
-def http(dashboard: DashboardServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=dashboard.url, timeout=30, follow_redirects=False) as client:
-        token = csrf_of(client.get("/signin").text)
-        answer = client.post("/signin", data={**DEMO, "csrf_token": token})
-        assert answer.status_code == 303, answer.text
-        client.headers["X-CSRF-Token"] = csrf_of(client.get("/").text)
-        yield client
 
 
 @pytest.fixture
@@ -71,22 +52,6 @@ def kc(local_cloud: LocalCloud, own_dirs: Path) -> Any:
     )
     assert login.exit_code == 0, login.stderr
     return run
-
-
-def device_id(cloud: LocalCloud, alias: str) -> str:
-    for candidate in cloud.device_ids():
-        if cloud.device(candidate).cloud_info()["alias"] == alias:
-            return candidate
-    raise KeyError(alias)
-
-
-def sysinfo(cloud: LocalCloud, alias: str) -> dict[str, Any]:
-    device: Any = cloud.device(device_id(cloud, alias))
-    return device.handle({"system": {"get_sysinfo": None}})["system"]["get_sysinfo"]
-
-
-def relay(cloud: LocalCloud, alias: str) -> int:
-    return int(sysinfo(cloud, alias)["relay_state"])
 
 
 def light_state(cloud: LocalCloud, alias: str) -> dict[str, Any]:

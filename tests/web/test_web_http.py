@@ -5,29 +5,21 @@ Real requests (httpx) to the real dashboard, which signs in to a real local clou
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from web_helpers import DEMO, csrf_of
 
 from kasacloud.server import LocalCloud
 from kasacloud.web import DashboardServer
-
-DEMO = {"email": "demo@example.com", "password": "demo"}
 
 
 @pytest.fixture
 def http(dashboard: DashboardServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=dashboard.url, timeout=30, follow_redirects=False) as client:
         yield client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
 
 
 def sign_in(http: httpx.Client, email: str = DEMO["email"], password: str = DEMO["password"]):

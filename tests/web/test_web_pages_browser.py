@@ -16,61 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from browser_helpers import assert_accessible, assert_fits
 from playwright.sync_api import expect
-from web_helpers import EXPECT_TIMEOUT_MS, sign_in
+from web_helpers import device_id, sign_in
 
 from kasacloud.server import LocalCloud
 
 pytestmark = pytest.mark.browser
 
-SIZES = {
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
-AXE = Axe()
-
-
-@pytest.fixture(params=sorted(SIZES))
-def screen(request: Any, browser: Any) -> Any:
-    """A fresh browser context at the size in the test's name, with its page."""
-    context = browser.new_context(**SIZES[request.param])
-    context.set_default_timeout(EXPECT_TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.size_name = request.param
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def device_id(cloud: LocalCloud, alias: str) -> str:
-    for candidate in cloud.device_ids():
-        if cloud.device(candidate).cloud_info()["alias"] == alias:
-            return candidate
-    raise KeyError(alias)
-
 
 def ask(cloud: LocalCloud, alias: str, module: str, method: str) -> dict[str, Any]:
     device: Any = cloud.device(device_id(cloud, alias))
     return device.handle({module: {method: None}})[module][method]
-
-
-def assert_accessible(page: Any) -> None:
-    """No serious or critical axe-core violation on the page as it is now."""
-    results = AXE.run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-    assert not bad, f"{page.url}: {bad}"
-
-
-def assert_fits(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways"
 
 
 def open_device(page: Any, name: str) -> None:

@@ -1,9 +1,13 @@
-"""Helpers for the dashboard's tests: the browser's settings, screen sizes, and signing in."""
+"""Helpers for the dashboard's tests: the browser's settings, screen sizes, signing in, and
+reading the simulated devices behind the dashboard."""
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
+
+from kasacloud.server import LocalCloud
 
 CHROMIUM = os.environ.get("KASACLOUD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,3 +37,36 @@ def sign_in(page: Any, url: str, email: str = DEMO_EMAIL, password: str = DEMO_P
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Your devices")).to_be_visible()
+
+
+DEMO = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+"""The demo account, as the sign-in form's fields."""
+JSON = {"Accept": "application/json"}
+"""Headers that ask the dashboard for JSON rather than a page."""
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def device_id(cloud: LocalCloud, alias: str) -> str:
+    """The id of the simulated device called ``alias``."""
+    for candidate in cloud.device_ids():
+        if cloud.device(candidate).cloud_info()["alias"] == alias:
+            return candidate
+    raise KeyError(alias)
+
+
+def sysinfo(cloud: LocalCloud, alias: str) -> dict[str, Any]:
+    """What the simulated device itself says (not what the dashboard shows)."""
+    device: Any = cloud.device(device_id(cloud, alias))
+    info: dict[str, Any] = device.handle({"system": {"get_sysinfo": None}})["system"]["get_sysinfo"]
+    return info
+
+
+def relay(cloud: LocalCloud, alias: str) -> int:
+    """The simulated device's relay state (1: on)."""
+    return int(sysinfo(cloud, alias)["relay_state"])

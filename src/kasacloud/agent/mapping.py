@@ -173,6 +173,11 @@ def metric_spec(feature: FeatureSnapshot) -> MetricSpec | None:
     if suffix is None:
         return None
     base = _metric_base(feature.id)
+    # An id that ends in its unit's abbreviation (``fade_on_s``) drops it: Prometheus names
+    # spell units out once (``kasa_fade_on_seconds``, not ``kasa_fade_on_s_seconds``).
+    abbreviation = "_" + _metric_base(feature.unit)
+    if abbreviation != "_" and base.endswith(abbreviation):
+        base = base[: -len(abbreviation)]
     name = base if base.endswith("_" + suffix) else f"{base}_{suffix}"
     return MetricSpec(f"kasa_{name}", "gauge", f"{feature.name}, in {feature.unit}.")
 

@@ -230,12 +230,25 @@ class Rules(Module, Generic[RuleT]):
                 f"{self.rule_type.__name__}s, got {type(rule).__name__}"
             )
 
+    # The wire of a rule table, which the SMART tables override (their own names and shapes).
+
+    def _encode(self, rule: Rule) -> dict[str, Any]:
+        """The wire form of ``rule``."""
+        return rule.to_wire()
+
+    def _method(self, action: str) -> str:
+        """The method that does ``action`` (``add``, ``edit`` or ``delete``) to one rule."""
+        return {"add": C.ADD_RULE, "edit": C.EDIT_RULE, "delete": C.DELETE_RULE}[action]
+
+    def _delete_params(self, rule_id: str) -> dict[str, Any]:
+        return {"id": rule_id}
+
     async def add(self, rule: AnyRuleT) -> AnyRuleT:
         """Add ``rule``; return it with the id the device gave it."""
         self._check_kind(rule)
-        body = rule.to_wire()
+        body = self._encode(rule)
         body.pop("id", None)
-        result = await self.call(C.ADD_RULE, body)
+        result = await self.call(self._method("add"), body)
         new_id = result.get("id")
         return replace(rule, id=str(new_id)) if new_id is not None else rule
 
@@ -244,7 +257,7 @@ class Rules(Module, Generic[RuleT]):
         self._check_kind(rule)
         if rule.id is None:
             raise E.InvalidArgumentError("edit needs a rule with an id (from list() or add())")
-        await self.call(C.EDIT_RULE, rule.to_wire())
+        await self.call(self._method("edit"), self._encode(rule))
 
     async def delete(self, rule: Rule | str) -> None:
         """Delete a rule (given as a rule or its id)."""
@@ -255,7 +268,7 @@ class Rules(Module, Generic[RuleT]):
             rule_id = rule.id
         if not rule_id:
             raise E.InvalidArgumentError("delete needs a rule id")
-        await self.call(C.DELETE_RULE, {"id": rule_id})
+        await self.call(self._method("delete"), self._delete_params(rule_id))
 
     async def delete_all(self) -> None:
         """Delete every rule of this kind."""

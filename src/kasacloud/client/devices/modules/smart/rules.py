@@ -25,7 +25,6 @@ from typing import Any, ClassVar, Final, TypeVar
 
 from kasacloud.client import errors as E
 from kasacloud.client.devices.modules.rules import (
-    AnyRuleT,
     Away,
     AwayRule,
     Countdown,
@@ -264,32 +263,16 @@ class SmartRules(SmartModule, Rules[RuleT]):
         self.enabled = enabled and any(r.enabled for r in self.rules)
         return list(self.rules)
 
-    async def add(self, rule: AnyRuleT) -> AnyRuleT:
-        """Add ``rule``; return it with the id the device gave it."""
-        self._check_kind(rule)
-        body = self.to_smart(rule)
-        body.pop("id", None)
-        result = await self.call(f"add_{self.noun}_rule", body)
-        new_id = result.get("id")
-        return replace(rule, id=str(new_id)) if new_id is not None else rule
+    def _encode(self, rule: Rule) -> dict[str, Any]:
+        return self.to_smart(rule)
 
-    async def edit(self, rule: Rule) -> None:
-        """Replace the rule with ``rule.id`` by ``rule``."""
-        self._check_kind(rule)
-        if rule.id is None:
-            raise E.InvalidArgumentError("edit needs a rule with an id (from list() or add())")
-        await self.call(f"edit_{self.noun}_rule", self.to_smart(rule))
+    def _method(self, action: str) -> str:
+        if action == "delete":
+            return f"remove_{self.noun}_rules"
+        return f"{action}_{self.noun}_rule"
 
-    async def delete(self, rule: Rule | str) -> None:
-        """Delete a rule (given as a rule or its id)."""
-        if isinstance(rule, str):
-            rule_id: str | None = rule
-        else:
-            self._check_kind(rule)
-            rule_id = rule.id
-        if not rule_id:
-            raise E.InvalidArgumentError("delete needs a rule id")
-        await self.call(f"remove_{self.noun}_rules", {"rule_list": [{"id": rule_id}]})
+    def _delete_params(self, rule_id: str) -> dict[str, Any]:
+        return {"rule_list": [{"id": rule_id}]}
 
     async def delete_all(self) -> None:
         """Delete every rule of this kind."""
